@@ -1,0 +1,54 @@
+#include "tests/testlib.h"
+
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+int test_failures;
+int test_checks;
+
+void test_fail(const char *file, int line, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s:%d: FAIL: ", file, line);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    test_failures++;
+}
+
+static int hexval(int c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    c = tolower(c);
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+}
+
+uint8_t *test_unhex(const char *hex, size_t *len)
+{
+    size_t cap = 0;
+    for (const char *p = hex; *p; p++) cap++;
+    uint8_t *out = malloc(cap / 2 + 1);
+    size_t n = 0;
+    int hi = -1;
+    for (const char *p = hex; *p; p++) {
+        int v = hexval((unsigned char)*p);
+        if (v < 0) continue;
+        if (hi < 0) hi = v;
+        else {
+            out[n++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    *len = n;
+    return out;
+}
+
+int test_report(const char *name)
+{
+    printf("%s: %d checks, %d failures\n", name, test_checks, test_failures);
+    return test_failures ? 1 : 0;
+}
