@@ -106,10 +106,10 @@ typedef struct conn_state {
     char ja3s[256], ja3s_hash[33];
     char ja4[40];
 
-    /* Plain sentences for the connection summary. */
-    const char *notes[CONN_NOTES_MAX];
+    /* Plain sentences for the connection summary (the struct stays
+     * copyable: no pointers into itself). */
     unsigned n_notes;
-    char note_buf[CONN_NOTES_MAX][160];
+    char notes[CONN_NOTES_MAX][200];
 } conn_state;
 
 /* Adds a note once (duplicates are dropped, the count is bounded). */

@@ -71,4 +71,9 @@ bool tls_suite_info_get(uint16_t cs, tls_suite_info *out);
 const char *tls_kx_name(tls_kx kx);                /* "RSA", "ECDHE_RSA", ... */
 bool tls_kx_is_forward_secret(tls_kx kx);
 
+/* Self-checks, for the tests: each walks its tables and returns NULL when
+ * every one is sorted by code with no duplicate, else the first bad table's name. */
+const char *tls_names_check_tables(void);          /* names.c */
+const char *tls_suites_check_table(void);          /* names_suites.c */
+
 #endif

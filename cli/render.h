@@ -1,0 +1,28 @@
+/* The streaming views of steps: text for people, JSON Lines for scripts. */
+#ifndef TLSVIEW_RENDER_H
+#define TLSVIEW_RENDER_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "capture/capture.h"
+#include "dissect/session.h"
+#include "dissect/sink.h"
+
+typedef struct render_options {
+    int verbose;        /* text: whole field tree */
+    bool hex;           /* bytes in hex */
+    bool utf8;          /* the terminal takes UTF-8 arrows */
+} render_options;
+
+sink *text_sink_new(FILE *out, const render_options *o);
+sink *json_sink_new(FILE *out, const render_options *o);
+/* The last words of a run: counts of what was seen. */
+void text_sink_summary(sink *k, const capture_stats *cs, const dissector_stats *ds);
+void json_sink_summary(sink *k, const capture_stats *cs, const dissector_stats *ds);
+void render_sink_free(sink *k);
+
+/* JSON string escaping into out (quotes included). */
+void json_write_string(FILE *out, const char *s);
+
+#endif
