@@ -566,7 +566,7 @@ sample_gnutls() {
     server_done
     got_page "$WORK/$n.c1"
 
-    SSLKEYLOGFILE=$WORK/$n.keylog.server gnutls-serv --echo -p "$P" \
+    gnutls-serv --echo -p "$P" \
         --x509certfile "$KEYS/server.crt" --x509keyfile "$KEYS/server.key" \
         --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' >"$WORK/$n.s2" 2>&1 &
     SRV_PID=$!; OURS+=("$SRV_PID"); SRV_LOG=$WORK/$n.s2
