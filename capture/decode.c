@@ -5,7 +5,10 @@
  * "malformed" when the whole packet is present and still too short. */
 #include "capture/capture.h"
 
+#include <stdio.h>
 #include <string.h>
+
+#include <arpa/inet.h>
 
 #include "dissect/cursor.h"
 
@@ -350,4 +353,16 @@ decode_result decode_packet(int linktype, const uint8_t *data, size_t caplen, si
     default:
         return DECODE_UNSUPPORTED;
     }
+}
+
+void endpoint_format(const endpoint *e, char *buf, size_t n)
+{
+    char addr[INET6_ADDRSTRLEN];
+    if (!buf || n == 0) return;
+    if (e->family == 4 && inet_ntop(AF_INET, e->addr, addr, sizeof addr))
+        snprintf(buf, n, "%s:%u", addr, (unsigned)e->port);
+    else if (e->family == 6 && inet_ntop(AF_INET6, e->addr, addr, sizeof addr))
+        snprintf(buf, n, "[%s]:%u", addr, (unsigned)e->port);
+    else
+        snprintf(buf, n, "?:%u", (unsigned)e->port);
 }

@@ -41,8 +41,9 @@ const char *cert_store_source(const cert_store *cas);
  *   issuer, subject (RFC 4514 order: "CN=tlsview.test, O=..., C=XX"),
  *   not_before, not_after ("2020-01-01 00:00:00 UTC"),
  *   public_key {type "RSA"/"EC"/..., bits, curve (EC only)},
- *   san [list: DNS names as is, IP addresses in text form, other kinds
- *        prefixed "email:", "URI:", "dirName:", "other:"] (when present),
+ *   san [list: DNS names as is, IP addresses in text form ("2001:db8::1"),
+ *        the rest "email:...", "URI:...", "other:<oid>", "RID:<oid>",
+ *        "dirName"; child names dns_name, ip_address, email, ...] (when present),
  *   key_usage [list, e.g. "digitalSignature"] (when present),
  *   extended_key_usage [list, e.g. "serverAuth"] (when present),
  *   basic_constraints {ca, path_len (when limited)} (when present),
@@ -72,12 +73,14 @@ void certificate_describe(step *s, field *parent, size_t off, size_t len,
  *   "not yet valid"   a certificate of the chain was not yet valid at at_time
  *   "name mismatch"   the end-entity certificate is not for server_name
  *   "trusted"
- * and writes one or two plain sentences to detail (which may be NULL):
- * why, and the other problems found.  Only the certificates mbedTLS chains
- * together are judged; extra ones a server sends are ignored, as clients
- * ignore them.  Weak but allowed algorithms (SHA-1, RSA below 2048 bits) do
- * not make a chain invalid: captures are often older than today's rules;
- * the detail mentions them. */
+ * and writes plain sentences to detail (which may be NULL; cut to fit):
+ * why, then "Also, ..." for the other problems found.  Only the
+ * certificates mbedTLS chains together are judged (extra ones a server
+ * sends are ignored, as clients ignore them), and only the first 16 sent.
+ * SHA-1 signatures and RSA keys of 1024 to 2047 bits are accepted, as they
+ * were when older captures were made, and mentioned in the detail; MD5
+ * signatures and shorter keys make the chain "invalid".  Checks the chain
+ * for a server; for a client certificate pass server_name NULL. */
 const char *certificate_validate(const cert_store *cas, const uint8_t *const *ders,
                                  const size_t *lens, unsigned n, const char *server_name,
                                  double at_time, char *detail, size_t detail_len);

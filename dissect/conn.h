@@ -109,7 +109,7 @@ typedef struct conn_state {
     /* Plain sentences for the connection summary (the struct stays
      * copyable: no pointers into itself). */
     unsigned n_notes;
-    char notes[CONN_NOTES_MAX][200];
+    char notes[CONN_NOTES_MAX][256];
 } conn_state;
 
 /* Adds a note once (duplicates are dropped, the count is bounded). */

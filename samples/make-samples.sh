@@ -12,6 +12,7 @@
 #   SAMPLE...     only these samples; the keys in keys/ are kept
 #   --keep-keys   keep keys/ even when remaking every sample
 #   --check       afterwards, summarise each capture with tshark
+#   --check-only  only summarise the captures already here
 #   --list        list the sample names and exit
 #
 # Needs root (or CAP_NET_RAW) to capture.  Runs from any directory; writes
@@ -24,10 +25,10 @@ SAMPLES=$PWD
 KEYS=$SAMPLES/keys
 PASSWORD=tlsview                   # password of the encrypted server keys
 HOST=tlsview.test                  # server name in the certificate and SNI
-PORT=${SAMPLES_PORT:-44300}        # first loopback port tried
+PORT=${SAMPLES_PORT:-44400}        # ports above this one are used
 
 ALL_SAMPLES=(
-    tls12-rsa tls12-rsa-cbc tls12-rsa-cbc-mte tls12-ecdhe
+    tls12-rsa tls12-rsa-cbc tls12-rsa-legacy tls12-ecdhe
     tls13 tls13-hrr
     tls12-resume-id tls12-resume-ticket tls13-resume tls13-0rtt
     mtls12 mtls13 alert-failure multi ipv6
@@ -35,10 +36,11 @@ ALL_SAMPLES=(
     fragmented gnutls
 )
 
-check=0 keep_keys=0 wanted=()
+check=0 check_only=0 keep_keys=0 wanted=()
 for arg in "$@"; do
     case $arg in
         --check) check=1 ;;
+        --check-only) check=1 check_only=1 ;;
         --keep-keys) keep_keys=1 ;;
         --list) printf '%s\n' "${ALL_SAMPLES[@]}"; exit 0 ;;
         -h|--help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0"; exit 0 ;;
@@ -70,7 +72,10 @@ need dumpcap wireshark-common
 need editcap wireshark-common
 need ss iproute2
 need timeout coreutils
-[ $check -eq 1 ] && need tshark tshark
+if [ $check -eq 1 ]; then
+    need tshark tshark
+    need capinfos wireshark-common
+fi
 if [ ${#missing[@]} -gt 0 ]; then
     echo "make-samples.sh: missing tools:" >&2
     printf '  %s\n' "${missing[@]}" >&2
@@ -90,7 +95,11 @@ cleanup() {
     for p in "${OURS[@]}"; do
         kill "$p" 2>/dev/null || true
     done
-    rm -rf "$WORK"
+    if [ -n "${SAMPLES_KEEP_WORK:-}" ]; then
+        echo "work files kept in $WORK" >&2
+    else
+        rm -rf "$WORK"
+    fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -103,6 +112,19 @@ mkdir -p "$WORK/www"
 printf 'hello from the tlsview sample server\n' > "$WORK/www/hello.txt"
 REQUEST=$'GET /hello.txt HTTP/1.0\r\nHost: tlsview.test\r\n\r\n'
 REPLY='hello from the tlsview sample server'
+mkfifo "$WORK/quiet"
+
+# An OpenSSL configuration that turns the extended master secret off.
+NO_EMS=$WORK/no-ems.cnf
+cat > "$NO_EMS" <<'EOF'
+openssl_conf = conf
+[conf]
+ssl_conf = ssl
+[ssl]
+system_default = tls
+[tls]
+Options = -ExtendedMasterSecret
+EOF
 
 # ---------------------------------------------------------------- keys
 
@@ -147,13 +169,15 @@ EOF
     # The same server key in the other shapes a user may hand to tlsview.
     openssl rsa -in "$KEYS/server.key" -traditional \
         -out "$KEYS/server-pkcs1.key" 2>/dev/null
-    openssl pkey -in "$KEYS/server.key" -outform DER -out "$KEYS/server-key.der"
+    openssl rsa -in "$KEYS/server.key" -traditional -outform DER \
+        -out "$KEYS/server-key.der" 2>/dev/null
     openssl pkcs8 -topk8 -in "$KEYS/server.key" -passout "pass:$PASSWORD" \
         -out "$KEYS/server-encrypted.key"
     openssl pkcs8 -topk8 -in "$KEYS/server.key" -passout "pass:$PASSWORD" \
         -v2 des3 -v2prf hmacWithSHA1 -out "$KEYS/server-encrypted-des3.key"
     openssl rsa -in "$KEYS/server.key" -traditional -aes256 -passout "pass:$PASSWORD" \
         -out "$KEYS/server-encrypted-pkcs1.key" 2>/dev/null
+    chmod 644 "$KEYS"/*
 }
 
 # ---------------------------------------------------------------- helpers
@@ -177,23 +201,30 @@ wait_for() {    # wait_for SECONDS COMMAND... : poll until COMMAND succeeds
 
 listening() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 
-# capture_start NAME KIND : KIND is en10mb (tcpdump on lo), sll2 or sll
-# (tcpdump on "any"), or pcapng (dumpcap on lo).  Filters on port $P.
+# capture_start NAME KIND : KIND is en10mb (tcpdump on lo), en10mb-ns (the
+# same with nanosecond time stamps), sll2 or sll (tcpdump on "any"), or
+# pcapng (dumpcap on lo).  Filters on port $P.  The capture buffer is big
+# (32 MiB): in immediate mode every slot of it holds a whole snapshot
+# length, and a small buffer drops packets when five connections burst.
 capture_start() {
     local name=$1 kind=$2
     CAP_LOG=$WORK/$name.capture.log
+    : >"$CAP_LOG"
     case $kind in
         en10mb) CAP_FILE=$WORK/$name.pcap
-                tcpdump -i lo -s 0 -U --immediate-mode -w "$CAP_FILE" "tcp port $P" \
+                tcpdump -i lo -s 0 -B 32768 -U --immediate-mode -w "$CAP_FILE" "tcp port $P" \
                     >"$CAP_LOG" 2>&1 & ;;
+        en10mb-ns) CAP_FILE=$WORK/$name.pcap
+                tcpdump -i lo -s 0 -B 32768 -U --immediate-mode --time-stamp-precision nano \
+                    -w "$CAP_FILE" "tcp port $P" >"$CAP_LOG" 2>&1 & ;;
         sll2)   CAP_FILE=$WORK/$name.pcap
-                tcpdump -i any -y LINUX_SLL2 -s 0 -U --immediate-mode -w "$CAP_FILE" \
+                tcpdump -i any -y LINUX_SLL2 -s 0 -B 32768 -U --immediate-mode -w "$CAP_FILE" \
                     "tcp port $P" >"$CAP_LOG" 2>&1 & ;;
         sll)    CAP_FILE=$WORK/$name.pcap
-                tcpdump -i any -y LINUX_SLL -s 0 -U --immediate-mode -w "$CAP_FILE" \
+                tcpdump -i any -y LINUX_SLL -s 0 -B 32768 -U --immediate-mode -w "$CAP_FILE" \
                     "tcp port $P" >"$CAP_LOG" 2>&1 & ;;
         pcapng) CAP_FILE=$WORK/$name.pcapng
-                dumpcap -i lo -f "tcp port $P" -w "$CAP_FILE" >"$CAP_LOG" 2>&1 & ;;
+                dumpcap -i lo -B 32 -f "tcp port $P" -w "$CAP_FILE" >"$CAP_LOG" 2>&1 & ;;
         *) die "unknown capture kind $kind" ;;
     esac
     CAP_PID=$!
@@ -208,18 +239,24 @@ capture_stop() {   # capture_stop NAME : moves the capture into samples/
     kill -INT "$CAP_PID"
     wait "$CAP_PID" || true
     [ -s "$CAP_FILE" ] || { cat "$CAP_LOG" >&2; die "$1: empty capture"; }
+    if grep -qE '^[1-9][0-9]* packets dropped|dropped: *[1-9]|/[1-9][0-9]* \(pcap' "$CAP_LOG"; then
+        cat "$CAP_LOG" >&2; die "$1: the capture dropped packets"
+    fi
     rm -f "$SAMPLES/$1.pcap" "$SAMPLES/$1.pcapng"
-    mv "$CAP_FILE" "$SAMPLES/"
+    cp "$CAP_FILE" "$SAMPLES/"      # a copy: owned by us, not by tcpdump
     chmod 644 "$SAMPLES/$(basename "$CAP_FILE")"
 }
 
 # server ADDRESS ARGS... : an s_server on ADDRESS:$P serving $WORK/www.
 # Certificate and key are the sample server's unless ARGS say otherwise.
+# Its stdin is a pipe that stays open and silent, so a server in plain
+# mode neither sends anything of its own nor sees end of input.
 server() {
     local addr=$1; shift
     SRV_LOG=$WORK/server.$P.log
     ( cd "$WORK/www" && exec openssl s_server -accept "$addr:$P" \
-        -cert "$KEYS/server.crt" -key "$KEYS/server.key" "$@" ) >"$SRV_LOG" 2>&1 &
+        -cert "$KEYS/server.crt" -key "$KEYS/server.key" "$@" ) \
+        <>"$WORK/quiet" >"$SRV_LOG" 2>&1 &
     SRV_PID=$!
     OURS+=("$SRV_PID")
     wait_for 10 listening "$P" || { cat "$SRV_LOG" >&2; die "server on port $P did not start"; }
@@ -282,20 +319,24 @@ sample_tls12-rsa-cbc() {
     got_page "$WORK/$n.c1"; keylog_into $n "$WORK/$n.keylog"
 }
 
-# The same suite with the client refusing encrypt_then_mac (RFC 7366):
-# the classic MAC-then-encrypt record layout.
-sample_tls12-rsa-cbc-mte() {
-    local n=tls12-rsa-cbc-mte; next_port
+# TLS 1.2 as it was before RFC 7366 and RFC 7627: the client turns off
+# encrypt_then_mac (so CBC records are MAC-then-encrypt) and the extended
+# master secret (so the master secret comes from the two randoms, not from
+# the session hash).
+sample_tls12-rsa-legacy() {
+    local n=tls12-rsa-legacy; next_port
     capture_start $n en10mb
     server 127.0.0.1 -WWW -naccept 1 -tls1_2 -cipher AES256-SHA256
-    get 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" -no_etm
+    OPENSSL_CONF=$NO_EMS get 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" -no_etm
     server_done; capture_stop $n
     got_page "$WORK/$n.c1"; keylog_into $n "$WORK/$n.keylog"
+    expect "$WORK/$n.c1" 'Extended master secret: no' "no extended master secret"
 }
 
+# (This capture has nanosecond time stamps: the other pcap magic number.)
 sample_tls12-ecdhe() {
     local n=tls12-ecdhe; next_port
-    capture_start $n en10mb
+    capture_start $n en10mb-ns
     server 127.0.0.1 -WWW -naccept 1 -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
     get 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" -groups X25519
     server_done; capture_stop $n
@@ -332,8 +373,9 @@ sample_tls13-hrr() {
     expect "$WORK/$n.c1" 'Server Temp Key: ECDH, prime256v1' "P-256 after the retry"
 }
 
-# Two connections in one capture: a full handshake, then an abbreviated one.
-# resume NAME VERSION-ARGS -- SERVER-ARGS
+# Two connections in one capture: a full handshake, then an abbreviated one
+# with the session the client saved from the first.
+# resume NAME SERVER-ARGS...
 resume() {
     local n=$1; shift
     capture_start $n en10mb
@@ -365,15 +407,15 @@ sample_tls13-resume() {
 # client sends application data; each connection ends with close_notify.
 sample_tls13-0rtt() {
     local n=tls13-0rtt; next_port
-    mkfifo "$WORK/$n.fifo"
     printf 'hello as early data\n' > "$WORK/$n.early"
     capture_start $n en10mb
-    server 127.0.0.1 -naccept 2 -tls1_3 -num_tickets 1 -early_data <>"$WORK/$n.fifo"
-    { printf 'hello from client\n'; sleep 0.4; } |
-        client 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" -sess_out "$WORK/$n.sess"
-    { sleep 0.4; printf 'hello after the handshake\n'; sleep 0.3; } |
-        client 127.0.0.1 "$WORK/$n.c2" -keylogfile "$WORK/$n.keylog" -sess_in "$WORK/$n.sess" \
-            -early_data "$WORK/$n.early"
+    server 127.0.0.1 -naccept 2 -tls1_3 -num_tickets 1 -early_data
+    { printf 'hello from client\n'; sleep 0.4; } 2>/dev/null |
+        client 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" \
+            -sess_out "$WORK/$n.sess" || true
+    { sleep 0.4; printf 'hello after the handshake\n'; sleep 0.3; } 2>/dev/null |
+        client 127.0.0.1 "$WORK/$n.c2" -keylogfile "$WORK/$n.keylog" \
+            -sess_in "$WORK/$n.sess" -early_data "$WORK/$n.early" || true
     server_done; capture_stop $n
     expect "$SRV_LOG" 'Early data received' "early data to be accepted"
     expect "$WORK/$n.c2" '^Reused,' "the session to be resumed"
@@ -405,7 +447,9 @@ sample_mtls13() {
 # Four handshakes that fail, each with an alert:
 #  1. TLS 1.2, no cipher suite in common      -> server: handshake_failure
 #  2. TLS 1.2, client does not trust the CA   -> client: unknown_ca (in clear)
-#  3. TLS 1.3, client does not trust the CA   -> client: unknown_ca (encrypted)
+#  3. TLS 1.3, client does not trust the CA   -> client: unknown_ca (also in
+#     clear: OpenSSL has not switched to its handshake keys yet; the key
+#     log opens the server's encrypted flight)
 #  4. client speaks only TLS 1.1              -> server: protocol_version
 sample_alert-failure() {
     local n=alert-failure; next_port
@@ -430,6 +474,9 @@ sample_alert-failure() {
 }
 
 # Five clients at once against one server; the server writes the key log.
+# s_server serves one connection at a time, so the others wait in the
+# listen queue: their SYNs and ClientHellos interleave with the first
+# connection's packets.  (Which client is served first varies by run.)
 sample_multi() {
     local n=multi; next_port
     capture_start $n en10mb
@@ -437,14 +484,10 @@ sample_multi() {
         -cipher 'ECDHE-RSA-CHACHA20-POLY1305:DHE-RSA-AES256-GCM-SHA384:AES256-SHA256'
     local pids=()
     get 127.0.0.1 "$WORK/$n.c1" -tls1_3 -ciphersuites TLS_AES_256_GCM_SHA384 & pids+=($!)
-    sleep 0.05
     get 127.0.0.1 "$WORK/$n.c2" -tls1_3 -ciphersuites TLS_CHACHA20_POLY1305_SHA256 \
         -groups P-384 & pids+=($!)
-    sleep 0.05
     get 127.0.0.1 "$WORK/$n.c3" -tls1_2 -cipher ECDHE-RSA-CHACHA20-POLY1305 & pids+=($!)
-    sleep 0.05
     get 127.0.0.1 "$WORK/$n.c4" -tls1_2 -cipher DHE-RSA-AES256-GCM-SHA384 & pids+=($!)
-    sleep 0.05
     get 127.0.0.1 "$WORK/$n.c5" -tls1_2 -cipher AES256-SHA256 & pids+=($!)
     wait "${pids[@]}"
     server_done; capture_stop $n
@@ -471,8 +514,8 @@ talk() {   # talk NAME COMMAND-LETTER CLIENT-ARGS...
     { printf 'hello from client\n'; sleep 0.3
       printf '%s\n' "$cmd"; sleep 0.3
       printf 'hello again\n'; sleep 0.3
-      printf 'CLOSE\n'; sleep 1; } 2>/dev/null |
-        client 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" "$@"
+      printf 'CLOSE\n'; sleep 0.5; } 2>/dev/null |
+        client 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" "$@" || true
 }
 
 sample_tls13-keyupdate() {
@@ -489,7 +532,8 @@ sample_tls13-keyupdate() {
 sample_tls12-renego() {
     local n=tls12-renego; next_port
     capture_start $n en10mb
-    server 127.0.0.1 -rev -naccept 1 -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256
+    server 127.0.0.1 -rev -naccept 1 -tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256 \
+        -client_renegotiation
     talk $n R
     server_done; capture_stop $n
     expect "$WORK/$n.c1" 'niaga olleh' "the second reply"
@@ -498,22 +542,28 @@ sample_tls12-renego() {
 }
 
 # Old protocol versions (need @SECLEVEL=0 with OpenSSL 3).  TLS 1.0 CBC
-# records chain their IVs; TLS 1.1 records carry an explicit IV.
-old_version() {   # old_version NAME -tls1|-tls1_1
-    local n=$1 v=$2; next_port
+# records chain their IVs; TLS 1.1 records carry an explicit IV.  The TLS
+# 1.0 client also turns off encrypt_then_mac and the extended master
+# secret, as a client of that time would; the TLS 1.1 one keeps both.
+old_version() {   # old_version NAME -tls1|-tls1_1 [CLIENT-ARGS...]
+    local n=$1 v=$2; shift 2; next_port
     capture_start $n en10mb
     server 127.0.0.1 -WWW -naccept 1 "$v" -cipher 'AES128-SHA:@SECLEVEL=0'
     get 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" "$v" \
-        -cipher 'AES128-SHA:@SECLEVEL=0'
+        -cipher 'AES128-SHA:@SECLEVEL=0' "$@"
     server_done; capture_stop $n
     got_page "$WORK/$n.c1"; keylog_into $n "$WORK/$n.keylog"
 }
-sample_tls10() { old_version tls10 -tls1; }
+sample_tls10() { OPENSSL_CONF=$NO_EMS old_version tls10 -tls1 -no_etm; }
 sample_tls11() { old_version tls11 -tls1_1; }
 
-# Small pieces: the server caps its records at 512 bytes, so its
-# Certificate message spans several records, and the client (Python's ssl
-# module) announces a TCP MSS of 200, so records span several segments.
+# Small pieces.  The server caps its records at 512 bytes, so its
+# Certificate message spans two records.  The client (Python's ssl module
+# over memory buffers) writes its records to the socket in pieces - first
+# 3 bytes, then 100 at a time, with TCP_NODELAY - so its records span
+# several TCP segments, the very first record header included.  (On lo the
+# kernel does not cut big writes into MSS-sized packets, so the pieces
+# must come from the writer.)
 sample_fragmented() {
     local n=fragmented
     if ! have python3; then
@@ -522,27 +572,58 @@ sample_fragmented() {
     next_port
     capture_start $n en10mb
     server 127.0.0.1 -WWW -naccept 1 -tls1_2 -cipher AES128-GCM-SHA256 -max_send_frag 512
-    timeout 15 python3 - "$P" "$KEYS/ca.crt" "$WORK/$n.keylog" "$REQUEST" \
+    timeout 15 python3 - "$P" "$KEYS/ca.crt" "$WORK/$n.keylog" "$REQUEST" "$HOST" \
         >"$WORK/$n.c1" 2>&1 <<'EOF' || true
-import socket, ssl, sys
-port, cafile, keylog, request = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+import socket, ssl, sys, time
+
+port, cafile, keylog, request, host = sys.argv[1:6]
 ctx = ssl.create_default_context(cafile=cafile)
 ctx.keylog_filename = keylog
-sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 200)
-sock.connect(("127.0.0.1", port))
-tls = ctx.wrap_socket(sock, server_hostname="tlsview.test")
-tls.sendall(request.encode())
+ctx.set_ciphers("AES128-GCM-SHA256")        # RSA key exchange, as the server wants
+sock = socket.create_connection(("127.0.0.1", int(port)))
+sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+tls = ctx.wrap_bio(incoming, outgoing, server_hostname=host)
+piece = 3
+
+def send_pending():
+    global piece
+    data = outgoing.read()
+    while data:
+        sock.sendall(data[:piece])
+        data = data[piece:]
+        piece = 100
+        time.sleep(0.002)
+
+def run(step):
+    while True:
+        try:
+            result = step()
+            send_pending()
+            return result
+        except ssl.SSLWantReadError:
+            send_pending()
+            data = sock.recv(65536)
+            if data:
+                incoming.write(data)
+            else:
+                incoming.write_eof()
+
+run(tls.do_handshake)
+run(lambda: tls.write(request.encode()))
 reply = b""
 while True:
-    chunk = tls.recv(4096)
-    if not chunk:
+    try:
+        data = run(lambda: tls.read(4096))
+    except ssl.SSLZeroReturnError:
         break
-    reply += chunk
+    if not data:
+        break
+    reply += data
 print(tls.version(), tls.cipher()[0])
 print(reply.decode())
-tls.unwrap()
-tls.close()
+run(tls.unwrap)
+sock.close()
 EOF
     server_done; capture_stop $n
     got_page "$WORK/$n.c1"; keylog_into $n "$WORK/$n.keylog"
@@ -559,7 +640,7 @@ sample_gnutls() {
     next_port
     capture_start $n en10mb
     server 127.0.0.1 -WWW -naccept 1
-    { printf '%s' "$REQUEST"; sleep 0.5; } |
+    { printf '%s' "$REQUEST"; sleep 0.5; } 2>/dev/null |
         SSLKEYLOGFILE=$WORK/$n.keylog timeout 15 gnutls-cli --x509cafile "$KEYS/ca.crt" \
             --sni-hostname "$HOST" --verify-hostname "$HOST" -p "$P" 127.0.0.1 \
             >"$WORK/$n.c1" 2>&1 || true
@@ -571,8 +652,8 @@ sample_gnutls() {
         --priority 'NORMAL:-VERS-ALL:+VERS-TLS1.2' >"$WORK/$n.s2" 2>&1 &
     SRV_PID=$!; OURS+=("$SRV_PID"); SRV_LOG=$WORK/$n.s2
     wait_for 10 listening "$P" || { cat "$SRV_LOG" >&2; die "gnutls-serv did not start"; }
-    { printf 'hello from client\n'; sleep 0.5; } |
-        client 127.0.0.1 "$WORK/$n.c2" -keylogfile "$WORK/$n.keylog"
+    { printf 'hello from client\n'; sleep 0.5; } 2>/dev/null |
+        client 127.0.0.1 "$WORK/$n.c2" -keylogfile "$WORK/$n.keylog" || true
     expect "$WORK/$n.c2" '^hello from client' "the echo"
     sleep 0.2
     kill "$SRV_PID" 2>/dev/null || true
@@ -583,43 +664,71 @@ sample_gnutls() {
 
 # ---------------------------------------------------------------- check
 
-# One line per TCP connection: the TLS messages in order, C = client to
-# server, S = server to client; handshake types by number, CCS, alerts
-# as A<level>.<description>, application data as D.
-summarise() {
-    local f=$1 base=${1%.*} opts=()
+# One line per TCP connection, as tshark decodes it with the sample's key
+# log and the server key: the TLS records in order, "C:" from the client,
+# "S:" from the server.  Handshake messages by short name, CCS, Data for
+# application data, Alert(level/description), "(part)" for the first
+# record of a handshake message split over records, "?" for a record
+# tshark could not decrypt.
+summarise() {   # summarise FILE SERVER-PORT
+    local f=$1 base=${1%.*} opts=() link
     [ -f "$base.keylog" ] && opts+=(-o "tls.keylog_file:$base.keylog")
-    opts+=(-o "uat:rsa_keys:\"$KEYS/server.key\",\"\"")
-    local link
+    opts+=(-o "uat:rsa_keys:\"$KEYS/server.key\",\"\"" -d "tcp.port==$2,tls")
     link=$(capinfos -E "$f" 2>/dev/null | sed -n 's/^File encapsulation: *//p')
     printf '%s  [%s]\n' "$(basename "$f")" "$link"
-    tshark -r "$f" "${opts[@]}" -Y tls -T fields -E separator='|' \
-        -e tcp.stream -e tcp.srcport -e tcp.dstport -e tls.record.content_type \
-        -e tls.handshake.type -e tls.alert_message.level -e tls.alert_message.desc \
-        -e tls.handshake.ciphersuite -e tls.record.version 2>/dev/null |
-    awk -F'|' -v sp="$2" '
-        { s = $1; dir = ($2 == sp) ? "S" : "C"
-          if (!(s in line)) order[++n] = s
-          nct = split($4, ct, ","); split($5, hs, ","); split($6, al, ","); split($7, ad, ",")
-          h = 1; a = 1
-          for (i = 1; i <= nct; i++) {
-              t = ct[i]
-              if (t == 22) { tok = (hs[h] != "") ? hs[h] : "?"; h++ }
-              else if (t == 20) tok = "CCS"
-              else if (t == 21) { tok = (al[a] != "") ? "A" al[a] "." ad[a] : "A?"; a++ }
-              else if (t == 23) tok = "D"
-              else tok = "t" t
-              line[s] = line[s] " " dir ":" tok
-          }
-          if ($8 != "" && dir == "S") suite[s] = $8
+    tshark -r "$f" "${opts[@]}" -V -O tls 2>/dev/null | awk -v sp="$2" '
+        BEGIN {
+            split("0 HelloReq 1 CH 2 SH 4 NST 5 EOED 8 EE 11 Cert 12 SKE 13 CR " \
+                  "14 SHD 15 CV 16 CKE 20 Fin 22 CertStatus 24 KU", m, " ")
+            for (i = 1; i in m; i += 2) name[m[i]] = m[i + 1]
         }
-        END { for (i = 1; i <= n; i++) printf "  conn %s suite=%s:%s\n", order[i], suite[order[i]], line[order[i]] }'
+        function flush() {
+            if (!inrec) return
+            if (ct == 20) tok = "CCS"
+            else if (ct == 21) tok = (desc != "") ? "Alert(" lvl "/" desc ")" : "Alert(?)"
+            else if (ct == 22) tok = (hs != "") ? hs : frag ? "(part)" : "?"
+            else if (ct == 23) tok = "Data"
+            else tok = "?"
+            n = split(tok, t, " ")
+            for (i = 1; i <= n; i++) line[conn] = line[conn] " " dir ":" t[i]
+            inrec = 0
+        }
+        /^Transmission Control Protocol, Src Port: / {
+            flush()
+            split($0, w, /[ ,]+/); src = w[6]; dst = w[9]
+            dir = (src == sp) ? "S" : "C"; conn = (src == sp) ? dst : src
+            if (!(conn in seen)) { seen[conn] = 1; order[++nc] = conn }
+            next
+        }
+        /Record Layer:/ { flush(); inrec = 1; ct = 0; hs = ""; lvl = ""; desc = ""; hrr = 0; frag = 0
+                          if ($0 ~ /Hello Retry Request/) hrr = 1; next }
+        !inrec { next }
+        /Opaque Type:/ { next }
+        /Handshake Protocol: .*\(fragment\)/ { frag = 1 }
+        /Content Type: / { match($0, /\([0-9]+\)/); ct = substr($0, RSTART + 1, RLENGTH - 2) + 0; next }
+        /Handshake Type: / {
+            match($0, /\([0-9]+\)/); h = substr($0, RSTART + 1, RLENGTH - 2)
+            nm = (h in name) ? name[h] : "hs" h
+            if (h == 2 && hrr) nm = "HRR"
+            hs = (hs == "") ? nm : hs " " nm; want_suite = (h == 2); next
+        }
+        want_suite && /Cipher Suite: / {
+            sub(/^ *Cipher Suite: /, ""); sub(/ \(0x.*/, ""); suite[conn] = $0; want_suite = 0; next
+        }
+        ct == 21 && /^ +Level: / { match($0, /\([0-9]+\)/); lvl = substr($0, RSTART + 1, RLENGTH - 2); next }
+        ct == 21 && /^ +Description: / { sub(/^ +Description: /, ""); sub(/ \(.*/, ""); desc = tolower($0); gsub(/ /, "_", desc); next }
+        END {
+            flush()
+            for (i = 1; i <= nc; i++)
+                printf "  conn port %s  %s\n   %s\n", order[i], suite[order[i]], line[order[i]]
+        }'
 }
 
 check_all() {
     local name f port
     for name in "${wanted[@]}"; do
-        for f in "$SAMPLES/$name.pcap" "$SAMPLES/$name.pcapng"; do
+        for f in "$SAMPLES/$name.pcap" "$SAMPLES/$name.pcapng" \
+                 "$SAMPLES/$name-embedded-keys.pcapng"; do
             [ -f "$f" ] || continue
             port=$(tshark -r "$f" -Y 'tcp.flags.syn==1 && tcp.flags.ack==0' -T fields \
                 -e tcp.dstport -c 1 2>/dev/null)
@@ -630,6 +739,10 @@ check_all() {
 
 # ---------------------------------------------------------------- main
 
+if [ $check_only -eq 1 ]; then
+    check_all
+    exit 0
+fi
 if [ $keep_keys -eq 0 ] || [ ! -f "$KEYS/server.key" ]; then
     make_keys
 fi

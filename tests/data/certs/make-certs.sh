@@ -13,6 +13,11 @@
 #                            intermediate, valid 2020-01-01 .. 2021-01-01
 #   self.der                 self.tlsview.test: RSA 2048, self-signed, not a CA,
 #                            valid 2020-01-01 .. 2030-01-01
+#   odd.der                  awkward names for the text conversions: a T61String
+#                            (Latin-1) O, a multi-valued RDN with a BMPString,
+#                            a CN full of RFC 4514 specials; email, URI and IP
+#                            SANs; serial 00:A1:B2.  Self-signed, 10 years
+#                            from the day it was made (its dates are not tested).
 #
 # Keys are fresh on every run, so the fingerprints change: the script prints
 # the new ones (and writes fingerprints.txt); copy them into the test.
@@ -116,9 +121,26 @@ for c in ca inter leaf chain-leaf self; do
     openssl x509 -in $c.pem -outform DER -out $c.der
 done
 
-cp ca.pem ca.der leaf.pem leaf.der inter.der chain-leaf.der self.der "$here/"
+# string_mask = default lets openssl pick T61String and BMPString.
+cat > odd.cnf <<'CNF'
+[ req ]
+distinguished_name = dn
+string_mask        = default
+prompt             = no
+[ dn ]
+[ odd_ext ]
+basicConstraints = CA:false
+subjectAltName   = DNS:odd.tlsview.test, email:odd@tlsview.test, URI:https://odd.tlsview.test/, IP:198.51.100.7
+CNF
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out odd.key
+openssl req -config odd.cnf -new -x509 -days 3650 -key odd.key -utf8 -multivalue-rdn \
+    -set_serial 0x00a1b2 -extensions odd_ext \
+    -subj '/C=XX/O=Ünïcødé tests/OU=a+OU=b€/CN=odd, "quoted" name;x ' -out odd.pem
+openssl x509 -in odd.pem -outform DER -out odd.der
+
+cp ca.pem ca.der leaf.pem leaf.der inter.der chain-leaf.der self.der odd.der "$here/"
 : > "$here/fingerprints.txt"
-for c in ca inter leaf chain-leaf self; do
+for c in ca inter leaf chain-leaf self odd; do
     printf '%s.der %s\n' "$c" "$(openssl x509 -in $c.pem -noout -fingerprint -sha256 | sed 's/^.*=//')" \
         >> "$here/fingerprints.txt"
 done

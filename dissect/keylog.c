@@ -1,0 +1,550 @@
+#include "dissect/keylog.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <mbedtls/platform_util.h>
+
+#include "dissect/cursor.h"
+
+typedef struct kl_entry {
+    uint8_t label;
+    uint8_t key_len;
+    uint8_t secret_len;
+    uint8_t key[KEYLOG_KEY_MAX];
+    uint8_t secret[KEYLOG_SECRET_MAX];
+} kl_entry;
+
+typedef struct kl_file {
+    char *path;
+    long long offset;          /* bytes consumed (whole lines) */
+    unsigned long line;        /* lines consumed */
+    bool open_warned;          /* a failed reopen was reported */
+    char unknown_seen[8][32];  /* unknown labels already reported for this file */
+    unsigned n_unknown_seen;
+} kl_file;
+
+struct keylog {
+    kl_entry *entries;
+    size_t n, cap, max;
+    uint32_t *table;           /* entry index + 1; 0 is empty */
+    size_t table_size;         /* power of two */
+    size_t dropped;
+    bool cap_warned;
+    uint64_t generation;
+    unsigned label_mask;
+    kl_file files[KEYLOG_MAX_FILES];
+    size_t n_files;
+    char *warnings[KEYLOG_MAX_WARNINGS];
+    size_t n_warnings, warnings_dropped;
+};
+
+static const char *const label_names[KEYLOG_LABEL_COUNT] = {
+    [KEYLOG_CLIENT_RANDOM] = "CLIENT_RANDOM",
+    [KEYLOG_RSA] = "RSA",
+    [KEYLOG_CLIENT_EARLY_TRAFFIC_SECRET] = "CLIENT_EARLY_TRAFFIC_SECRET",
+    [KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET] = "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+    [KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET] = "SERVER_HANDSHAKE_TRAFFIC_SECRET",
+    [KEYLOG_CLIENT_TRAFFIC_SECRET_0] = "CLIENT_TRAFFIC_SECRET_0",
+    [KEYLOG_SERVER_TRAFFIC_SECRET_0] = "SERVER_TRAFFIC_SECRET_0",
+    [KEYLOG_EXPORTER_SECRET] = "EXPORTER_SECRET",
+    [KEYLOG_EARLY_EXPORTER_SECRET] = "EARLY_EXPORTER_SECRET",
+};
+
+const char *keylog_label_name(keylog_label l)
+{
+    return (unsigned)l < KEYLOG_LABEL_COUNT ? label_names[l] : "?";
+}
+
+keylog *keylog_new(size_t max_entries)
+{
+    keylog *kl = calloc(1, sizeof *kl);
+    if (!kl) return NULL;
+    kl->max = max_entries ? max_entries : KEYLOG_DEFAULT_MAX_ENTRIES;
+    if (kl->max > UINT32_MAX - 1) kl->max = UINT32_MAX - 1;
+    return kl;
+}
+
+void keylog_free(keylog *kl)
+{
+    if (!kl) return;
+    if (kl->entries) {
+        mbedtls_platform_zeroize(kl->entries, kl->cap * sizeof *kl->entries);
+        free(kl->entries);
+    }
+    free(kl->table);
+    for (size_t i = 0; i < kl->n_files; i++) free(kl->files[i].path);
+    keylog_clear_warnings(kl);
+    free(kl);
+}
+
+/* ---- warnings ---- */
+
+static void warn(keylog *kl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void warn(keylog *kl, const char *fmt, ...)
+{
+    if (kl->n_warnings == KEYLOG_MAX_WARNINGS) {
+        kl->warnings_dropped++;
+        return;
+    }
+    char buf[320];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    char *w = strdup(buf);
+    if (!w) {
+        kl->warnings_dropped++;
+        return;
+    }
+    kl->warnings[kl->n_warnings++] = w;
+}
+
+size_t keylog_warning_count(const keylog *kl) { return kl->n_warnings; }
+const char *keylog_warning(const keylog *kl, size_t i) { return i < kl->n_warnings ? kl->warnings[i] : NULL; }
+size_t keylog_warnings_dropped(const keylog *kl) { return kl->warnings_dropped; }
+
+void keylog_clear_warnings(keylog *kl)
+{
+    for (size_t i = 0; i < kl->n_warnings; i++) free(kl->warnings[i]);
+    kl->n_warnings = 0;
+    kl->warnings_dropped = 0;
+}
+
+size_t keylog_count(const keylog *kl) { return kl->n; }
+size_t keylog_dropped(const keylog *kl) { return kl->dropped; }
+uint64_t keylog_generation(const keylog *kl) { return kl->generation; }
+bool keylog_has_label(const keylog *kl, keylog_label label)
+{
+    return kl && (unsigned)label < KEYLOG_LABEL_COUNT && (kl->label_mask >> label & 1u);
+}
+
+/* ---- the table ---- */
+
+static uint64_t hash_key(uint8_t label, const uint8_t *key, size_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ label;
+    for (size_t i = 0; i < n; i++) {
+        h ^= key[i];
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+static size_t find_slot(const keylog *kl, uint8_t label, const uint8_t *key, size_t n, bool *found)
+{
+    size_t mask = kl->table_size - 1;
+    size_t i = (size_t)hash_key(label, key, n) & mask;
+    for (;;) {
+        uint32_t v = kl->table[i];
+        if (v == 0) {
+            *found = false;
+            return i;
+        }
+        const kl_entry *e = &kl->entries[v - 1];
+        if (e->label == label && e->key_len == n && memcmp(e->key, key, n) == 0) {
+            *found = true;
+            return i;
+        }
+        i = (i + 1) & mask;
+    }
+}
+
+static bool grow_table(keylog *kl)
+{
+    size_t size = kl->table_size ? kl->table_size * 2 : 1024;
+    uint32_t *t = calloc(size, sizeof *t);
+    if (!t) return false;
+    free(kl->table);
+    kl->table = t;
+    kl->table_size = size;
+    for (size_t k = 0; k < kl->n; k++) {
+        const kl_entry *e = &kl->entries[k];
+        bool found;
+        size_t s = find_slot(kl, e->label, e->key, e->key_len, &found);
+        kl->table[s] = (uint32_t)(k + 1);
+    }
+    return true;
+}
+
+static bool grow_entries(keylog *kl)
+{
+    size_t cap = kl->cap ? kl->cap * 2 : 256;
+    if (cap > kl->max) cap = kl->max;
+    kl_entry *e = malloc(cap * sizeof *e);
+    if (!e) return false;
+    if (kl->n) memcpy(e, kl->entries, kl->n * sizeof *e);
+    if (kl->entries) {
+        mbedtls_platform_zeroize(kl->entries, kl->cap * sizeof *kl->entries);
+        free(kl->entries);
+    }
+    kl->entries = e;
+    kl->cap = cap;
+    return true;
+}
+
+/* 1 added, 0 replaced an existing entry, -1 not stored (cap or memory). */
+static int store(keylog *kl, keylog_label label, const uint8_t *key, size_t key_len,
+                 const uint8_t *secret, size_t secret_len)
+{
+    if (kl->table_size == 0 || (kl->n + 1) * 2 > kl->table_size) {
+        if (!grow_table(kl)) return -1;
+    }
+    bool found;
+    size_t slot = find_slot(kl, (uint8_t)label, key, key_len, &found);
+    if (found) {
+        kl_entry *e = &kl->entries[kl->table[slot] - 1];
+        memcpy(e->secret, secret, secret_len);
+        e->secret_len = (uint8_t)secret_len;
+        kl->generation++;
+        return 0;
+    }
+    if (kl->n == kl->max) {
+        kl->dropped++;
+        return -1;
+    }
+    if (kl->n == kl->cap && !grow_entries(kl)) return -1;
+    kl_entry *e = &kl->entries[kl->n];
+    memset(e, 0, sizeof *e);
+    e->label = (uint8_t)label;
+    e->key_len = (uint8_t)key_len;
+    e->secret_len = (uint8_t)secret_len;
+    memcpy(e->key, key, key_len);
+    memcpy(e->secret, secret, secret_len);
+    kl->table[slot] = (uint32_t)(kl->n + 1);
+    kl->n++;
+    kl->label_mask |= 1u << label;
+    kl->generation++;
+    return 1;
+}
+
+bool keylog_lookup(const keylog *kl, keylog_label label, const uint8_t *key, size_t key_len,
+                   uint8_t *out, size_t *out_len)
+{
+    if (!kl || kl->n == 0 || key_len > KEYLOG_KEY_MAX || (unsigned)label >= KEYLOG_LABEL_COUNT)
+        return false;
+    bool found;
+    size_t slot = find_slot(kl, (uint8_t)label, key, key_len, &found);
+    if (!found) return false;
+    const kl_entry *e = &kl->entries[kl->table[slot] - 1];
+    memcpy(out, e->secret, e->secret_len);
+    *out_len = e->secret_len;
+    return true;
+}
+
+/* ---- parsing ---- */
+
+static int hexval(uint8_t c)
+{
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+static bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+
+static void skip_spaces(cursor *c)
+{
+    uint8_t b;
+    while (cur_peek_u8(c, 0, &b) && is_space(b))
+        cur_skip(c, 1);
+}
+
+/* The next run of non-space bytes. */
+static void token(cursor *c, const uint8_t **tok, size_t *n)
+{
+    size_t k = 0;
+    uint8_t b;
+    while (cur_peek_u8(c, k, &b) && !is_space(b))
+        k++;
+    cur_bytes(c, k, tok);
+    *n = k;
+}
+
+/* Hex text into bytes; false unless it is all hex digits of even count. */
+static bool unhex(const uint8_t *t, size_t n, uint8_t *out, size_t max, size_t *out_len)
+{
+    if (n % 2 || n / 2 > max) return false;
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = hexval(t[i]), lo = hexval(t[i + 1]);
+        if (hi < 0 || lo < 0) return false;
+        out[i / 2] = (uint8_t)(hi << 4 | lo);
+    }
+    *out_len = n / 2;
+    return true;
+}
+
+static bool all_hex(const uint8_t *t, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (hexval(t[i]) < 0) return false;
+    return true;
+}
+
+static void note_unknown_label(keylog *kl, kl_file *f, const char *name, unsigned long line,
+                               const uint8_t *tok, size_t n)
+{
+    char label[32];
+    size_t k = n < sizeof label - 1 ? n : sizeof label - 1;
+    for (size_t i = 0; i < k; i++)
+        label[i] = (tok[i] >= 0x20 && tok[i] < 0x7f) ? (char)tok[i] : '?';
+    label[k] = 0;
+    if (f) {
+        for (unsigned i = 0; i < f->n_unknown_seen; i++)
+            if (strcmp(f->unknown_seen[i], label) == 0) return;
+        if (f->n_unknown_seen < 8) {
+            memcpy(f->unknown_seen[f->n_unknown_seen++], label, sizeof label);
+        } else {
+            return;
+        }
+    }
+    warn(kl, "%s:%lu: label %s is not one tlsview uses; such lines are skipped", name, line, label);
+}
+
+/* Parses one line (without its newline).  Returns 1 if an entry was
+ * added, 0 otherwise; `quiet` suppresses the warning (for a held-back
+ * last line). */
+static int parse_line(keylog *kl, kl_file *f, const char *name, unsigned long line,
+                      const uint8_t *text, size_t len, bool quiet, bool *bad)
+{
+    cursor c = cur_make(text, len);
+    *bad = false;
+    skip_spaces(&c);
+    uint8_t first;
+    if (!cur_peek_u8(&c, 0, &first) || first == '#') return 0;
+    const uint8_t *lab, *keyt, *sect, *extra;
+    size_t lab_n, key_n, sec_n, extra_n;
+    token(&c, &lab, &lab_n);
+    skip_spaces(&c);
+    token(&c, &keyt, &key_n);
+    skip_spaces(&c);
+    token(&c, &sect, &sec_n);
+    skip_spaces(&c);
+    token(&c, &extra, &extra_n);
+
+    int label = -1;
+    for (int i = 0; i < KEYLOG_LABEL_COUNT; i++)
+        if (strlen(label_names[i]) == lab_n && memcmp(label_names[i], lab, lab_n) == 0)
+            label = i;
+    if (label < 0) {
+        bool upper = lab_n > 0;
+        for (size_t i = 0; i < lab_n; i++)
+            if (!((lab[i] >= 'A' && lab[i] <= 'Z') || (lab[i] >= '0' && lab[i] <= '9') || lab[i] == '_'))
+                upper = false;
+        if (upper && key_n && sec_n && !extra_n && all_hex(keyt, key_n) && all_hex(sect, sec_n)) {
+            /* well-formed, just a label we have no use for */
+            if (!quiet) note_unknown_label(kl, f, name, line, lab, lab_n);
+            return 0;
+        }
+        *bad = true;
+        if (!quiet)
+            warn(kl, "%s:%lu: not a key log line (expected LABEL <client random> <secret>); skipped",
+                 name, line);
+        return 0;
+    }
+    const char *ln = label_names[label];
+    if (!key_n || !sec_n || extra_n) {
+        *bad = true;
+        if (!quiet)
+            warn(kl, "%s:%lu: %s needs exactly two hex fields; line skipped", name, line, ln);
+        return 0;
+    }
+    uint8_t key[KEYLOG_KEY_MAX], secret[KEYLOG_SECRET_MAX];
+    size_t kn = 0, sn = 0;
+    size_t want_key = label == KEYLOG_RSA ? 8 : 32;
+    if (!unhex(keyt, key_n, key, sizeof key, &kn) || kn != want_key) {
+        *bad = true;
+        if (!quiet)
+            warn(kl, "%s:%lu: %s: the %s must be %zu hex digits; line skipped", name, line, ln,
+                 label == KEYLOG_RSA ? "encrypted pre-master prefix" : "client random", want_key * 2);
+        return 0;
+    }
+    bool sec_ok = unhex(sect, sec_n, secret, sizeof secret, &sn);
+    if (label == KEYLOG_CLIENT_RANDOM || label == KEYLOG_RSA) sec_ok = sec_ok && sn == 48;
+    else sec_ok = sec_ok && (sn == 32 || sn == 48);
+    if (!sec_ok) {
+        *bad = true;
+        mbedtls_platform_zeroize(secret, sizeof secret);
+        if (!quiet)
+            warn(kl, "%s:%lu: %s: the secret must be %s hex digits; line skipped", name, line, ln,
+                 label == KEYLOG_CLIENT_RANDOM || label == KEYLOG_RSA ? "96" : "64 or 96");
+        return 0;
+    }
+    int r = store(kl, (keylog_label)label, key, kn, secret, sn);
+    mbedtls_platform_zeroize(secret, sizeof secret);
+    if (r < 0 && kl->n == kl->max && !kl->cap_warned) {
+        kl->cap_warned = true;
+        warn(kl, "%s:%lu: the key log holds its maximum of %zu entries; later lines are ignored",
+             name, line, kl->max);
+    }
+    return r == 1 ? 1 : 0;
+}
+
+/* Feeds a buffer of text.  Complete lines are parsed; returns the number of
+ * bytes consumed (up to and including the last newline, or everything when
+ * `final` and the tail parsed).  *added counts entries. */
+static size_t parse_text(keylog *kl, kl_file *f, const char *name, unsigned long *line,
+                         const uint8_t *text, size_t len, bool take_tail, long *added)
+{
+    cursor c = cur_make(text, len);
+    size_t consumed = 0;
+    while (!cur_empty(&c)) {
+        size_t k = 0;
+        uint8_t b = 0;
+        while (cur_peek_u8(&c, k, &b) && b != '\n')
+            k++;
+        bool complete = k < cur_left(&c);
+        const uint8_t *ln;
+        cur_bytes(&c, k, &ln);
+        if (complete) {
+            cur_skip(&c, 1);
+            ++*line;
+            bool bad;
+            if (k > KEYLOG_MAX_LINE)
+                warn(kl, "%s:%lu: line longer than %d bytes; skipped", name, *line, KEYLOG_MAX_LINE);
+            else
+                *added += parse_line(kl, f, name, *line, ln, k, false, &bad);
+            consumed = cur_offset(&c);
+        } else {
+            /* the last line has no newline yet */
+            if (!take_tail || k > KEYLOG_MAX_LINE) break;
+            bool bad;
+            int r = parse_line(kl, f, name, *line + 1, ln, k, true, &bad);
+            if (bad) break;          /* hold it back: the writer may not be done */
+            ++*line;
+            *added += r;
+            consumed = cur_offset(&c);
+        }
+    }
+    return consumed;
+}
+
+long keylog_add_text(keylog *kl, const char *name, const char *text, size_t len)
+{
+    unsigned long line = 0;
+    long added = 0;
+    kl_file tmp;
+    memset(&tmp, 0, sizeof tmp);
+    parse_text(kl, &tmp, name ? name : "key log", &line, (const uint8_t *)text, len, true, &added);
+    return added;
+}
+
+enum { READ_CHUNK = 1 << 16 };
+
+/* Reads a file from f->offset on, in chunks; a line never exceeds
+ * KEYLOG_MAX_LINE + the chunk, so memory stays bounded. */
+static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t errlen)
+{
+    FILE *fp = fopen(f->path, "rb");
+    if (!fp) {
+        if (err) snprintf(err, errlen, "%s: cannot open the key log: %s", f->path, strerror(errno));
+        else if (!f->open_warned) warn(kl, "%s: cannot open the key log again: %s", f->path, strerror(errno));
+        f->open_warned = true;
+        return -1;
+    }
+    f->open_warned = false;
+    struct stat st;
+    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && (long long)st.st_size < f->offset) {
+        warn(kl, "%s: the key log got shorter; reading it again from the start", f->path);
+        f->offset = 0;
+        f->line = 0;
+    }
+    if (f->offset && fseeko(fp, (off_t)f->offset, SEEK_SET) != 0) {
+        fclose(fp);
+        return 0;
+    }
+    size_t bufcap = READ_CHUNK + KEYLOG_MAX_LINE + 2;
+    uint8_t *buf = malloc(bufcap);
+    if (!buf) {
+        fclose(fp);
+        if (err) snprintf(err, errlen, "%s: out of memory", f->path);
+        return -1;
+    }
+    size_t have = 0;
+    long added = 0;
+    bool skipping = false;     /* inside an over-long line */
+    for (;;) {
+        size_t got = fread(buf + have, 1, bufcap - have, fp);
+        bool eof = got < bufcap - have;
+        have += got;
+        if (ferror(fp)) {
+            if (err) snprintf(err, errlen, "%s: cannot read the key log: %s", f->path, strerror(errno));
+            mbedtls_platform_zeroize(buf, bufcap);
+            free(buf);
+            fclose(fp);
+            return -1;
+        }
+        size_t start = 0;
+        if (skipping) {
+            cursor c = cur_make(buf, have);
+            size_t k = 0;
+            uint8_t b = 0;
+            while (cur_peek_u8(&c, k, &b) && b != '\n') k++;
+            if (k == have) {
+                f->offset += (long long)have;
+                have = 0;
+                if (eof) break;
+                continue;
+            }
+            start = k + 1;
+            f->line++;
+            skipping = false;
+            f->offset += (long long)start;
+        }
+        size_t used = parse_text(kl, f, f->path, &f->line, buf + start, have - start,
+                                 eof && take_tail, &added);
+        f->offset += (long long)used;
+        size_t rest = have - start - used;
+        if (rest > KEYLOG_MAX_LINE && !eof) {
+            warn(kl, "%s:%lu: line longer than %d bytes; skipped", f->path, f->line + 1, KEYLOG_MAX_LINE);
+            skipping = true;
+            f->offset += (long long)rest;
+            rest = 0;
+        }
+        if (rest) memmove(buf, buf + start + used, rest);
+        have = rest;
+        if (eof) break;
+    }
+    mbedtls_platform_zeroize(buf, bufcap);
+    free(buf);
+    fclose(fp);
+    return added;
+}
+
+long keylog_add_file(keylog *kl, const char *path, char *err, size_t errlen)
+{
+    if (kl->n_files == KEYLOG_MAX_FILES) {
+        snprintf(err, errlen, "%s: too many key log files (at most %d)", path, KEYLOG_MAX_FILES);
+        return -1;
+    }
+    kl_file *f = &kl->files[kl->n_files];
+    memset(f, 0, sizeof *f);
+    f->path = strdup(path);
+    if (!f->path) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        return -1;
+    }
+    long r = read_file(kl, f, true, err, errlen);
+    if (r < 0) {
+        free(f->path);
+        f->path = NULL;
+        return -1;
+    }
+    kl->n_files++;
+    return r;
+}
+
+long keylog_reload(keylog *kl)
+{
+    long total = 0;
+    for (size_t i = 0; i < kl->n_files; i++) {
+        long r = read_file(kl, &kl->files[i], false, NULL, 0);
+        if (r > 0) total += r;
+    }
+    return total;
+}
