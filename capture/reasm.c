@@ -126,7 +126,8 @@ static void hold_back(reasm_dir *d, reasm_ctx *x, const reasm_piece *p, const ui
             return;
         }
     }
-    reasm_node *n = malloc(sizeof *n + (missing ? 0 : p->len));
+    const uint8_t *src = missing ? NULL : slice(payload, payload_len, p->off, p->len);
+    reasm_node *n = missing || src ? malloc(sizeof *n + need) : NULL;
     if (!n) {
         anomaly(x, "out of memory holding back an out-of-order segment; it will show as a gap", ts);
         return;
@@ -134,7 +135,7 @@ static void hold_back(reasm_dir *d, reasm_ctx *x, const reasm_piece *p, const ui
     n->seq = p->seq;
     n->len = p->len;
     n->missing = missing;
-    if (!missing) memcpy(n->data, slice(payload, payload_len, p->off, p->len), p->len);
+    if (src) memcpy(n->data, src, need);
     d->buffered += need;
     insert_node(d, n);
 }

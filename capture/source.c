@@ -373,10 +373,12 @@ static void print_flags(FILE *out, bpf_u_int32 flags)
     switch (flags & PCAP_IF_CONNECTION_STATUS) {
     case PCAP_IF_CONNECTION_STATUS_CONNECTED: words[n++] = "Connected"; break;
     case PCAP_IF_CONNECTION_STATUS_DISCONNECTED: words[n++] = "Disconnected"; break;
-    case PCAP_IF_CONNECTION_STATUS_UNKNOWN: if (!(flags & PCAP_IF_LOOPBACK)) words[n++] = "Unknown"; break;
-    default: break;
+    default: break;          /* unknown or not applicable: nothing to say */
     }
-    if (n == 0) return;
+    if (n == 0) {
+        fputs(" [none]", out);
+        return;
+    }
     fputs(" [", out);
     for (int i = 0; i < n; i++) fprintf(out, "%s%s", i ? ", " : "", words[i]);
     fputc(']', out);

@@ -1,5 +1,7 @@
 /* tlsview: show what happens inside TLS handshakes. */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
@@ -12,6 +14,7 @@
 #include "cli/options.h"
 #include "cli/pipeline.h"
 #include "cli/render.h"
+#include "dissect/certificate.h"
 #include "dissect/config.h"
 #include "dissect/session.h"
 
@@ -33,6 +36,21 @@ static void install_signals(void)
     sigaction(SIGTERM, &sa, NULL);
 }
 
+/* -Z: give up root once the interface is open (tcpdump's manners). */
+static bool drop_privileges(const char *user)
+{
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        fprintf(stderr, "tlsview: -Z: no user \"%s\" on this system; name an existing unprivileged user\n", user);
+        return false;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+        fprintf(stderr, "tlsview: -Z: cannot become %s: %s; run as root to change user\n", user, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
 static bool readable(const char *what, const char *path)
 {
     FILE *f = fopen(path, "rb");
@@ -45,92 +63,135 @@ static bool readable(const char *what, const char *path)
     return true;
 }
 
+/* Everything a run holds, so that every way out frees the same things. */
+typedef struct run {
+    options o;
+    output_mode mode;
+    sink *out;
+    cert_store *cas;
+    dissect_config cfg;
+    dissector *d;
+    stream_handler handler;
+    capture *cap;
+    char err[512];
+} run;
+
+static void run_free(run *r)
+{
+    if (r->cap) capture_close(r->cap);   /* ends every flow: their summaries come out */
+    dissector_free(r->d);
+    render_sink_free(r->out);
+    cert_store_free(r->cas);
+    options_free(&r->o);
+}
+
+/* Loads keys and trust anchors, makes the view, opens the capture.
+ * Returns false after printing one line when something cannot be had. */
+static bool run_setup(run *r)
+{
+    options *o = &r->o;
+    for (size_t i = 0; i < o->n_key_files; i++)
+        if (!readable("key file", o->key_files[i])) return false;
+    for (size_t i = 0; i < o->n_keylog_files; i++)
+        if (!readable("key log", o->keylog_files[i])) return false;
+
+    r->mode = o->output;
+    if (r->mode == OUT_AUTO) r->mode = isatty(STDOUT_FILENO) ? OUT_TUI : OUT_TEXT;
+    if (r->mode == OUT_TUI) r->mode = OUT_TEXT; /* the curses view comes with its own issue */
+
+    /* Certificate chains are judged against --ca-file or the system bundle. */
+    r->cas = cert_store_load(o->ca_file, r->err, sizeof r->err);
+    if (!r->cas) return false;
+
+    render_options ro = { .verbose = o->verbose, .hex = o->hex };
+    const char *codeset = nl_langinfo(CODESET);
+    ro.utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
+    r->out = r->mode == OUT_JSON ? json_sink_new(stdout, &ro) : text_sink_new(stdout, &ro);
+
+    r->cfg = (dissect_config){
+        .cas = r->cas,
+        .records = o->records,
+        .secrets = o->secrets,
+        .data = o->data,
+        .max_message = o->max_message,
+        .tls_ports = o->ports,
+        .n_tls_ports = o->n_ports,
+    };
+    r->d = dissector_new(&r->cfg, r->out);
+    if (o->max_connections) dissector_set_connection_limit(r->d, o->max_connections);
+    r->handler = pipeline_handler(r->d);
+
+    capture_options co = {
+        .file = o->read_file,
+        .iface = o->iface,
+        .filter = o->filter,
+        .snaplen = o->snaplen,
+        .buffer_kib = o->buffer_kib,
+        .limits = { o->max_flows, o->idle_timeout, o->max_buffer },
+    };
+    r->cap = capture_open(&co, &r->handler, r->err, sizeof r->err);
+    if (!r->cap) return false;
+    if (o->user && !drop_privileges(o->user)) {
+        r->err[0] = 0;   /* already said */
+        return false;
+    }
+    return true;
+}
+
+/* Reads packets until the input ends, -c is met or a signal arrives. */
+static int run_loop(run *r)
+{
+    for (;;) {
+        int got = capture_step(r->cap, 256, &stop_requested, r->err, sizeof r->err);
+        if (got < 0) {
+            fprintf(stderr, "tlsview: %s\n", r->err);
+            return 1;
+        }
+        if (got == 0 || stop_requested) return 0;
+        if (r->o.max_connections && dissector_get_stats(r->d)->ended >= r->o.max_connections) return 0;
+    }
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
-    options o;
+    run r;
+    memset(&r, 0, sizeof r);
     int exit_code = 0;
-    if (options_parse(argc, argv, &o, &exit_code) < 0) return exit_code;
+    if (options_parse(argc, argv, &r.o, &exit_code) < 0) return exit_code;
 
-    char err[512] = "";
-    if (o.list_interfaces) {
-        int rc = capture_list_interfaces(stdout, err, sizeof err);
-        if (rc) fprintf(stderr, "tlsview: %s\n", err);
-        options_free(&o);
+    if (r.o.list_interfaces) {
+        int rc = capture_list_interfaces(stdout, r.err, sizeof r.err);
+        if (rc) fprintf(stderr, "tlsview: %s\n", r.err);
+        options_free(&r.o);
         return rc ? 1 : 0;
     }
-    for (size_t i = 0; i < o.n_key_files; i++)
-        if (!readable("key file", o.key_files[i])) return 1;
-    for (size_t i = 0; i < o.n_keylog_files; i++)
-        if (!readable("key log", o.keylog_files[i])) return 1;
-
-    output_mode mode = o.output;
-    if (mode == OUT_AUTO) mode = isatty(STDOUT_FILENO) ? OUT_TUI : OUT_TEXT;
-    if (mode == OUT_TUI) mode = OUT_TEXT; /* the curses view comes with its own issue */
-
-    render_options ro = { .verbose = o.verbose, .hex = o.hex };
-    const char *codeset = nl_langinfo(CODESET);
-    ro.utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
-    sink *out = mode == OUT_JSON ? json_sink_new(stdout, &ro) : text_sink_new(stdout, &ro);
-
-    dissect_config cfg = {
-        .records = o.records,
-        .secrets = o.secrets,
-        .data = o.data,
-        .max_message = o.max_message,
-        .tls_ports = o.ports,
-        .n_tls_ports = o.n_ports,
-    };
-    dissector *d = dissector_new(&cfg, out);
-    if (o.max_connections) dissector_set_connection_limit(d, o.max_connections);
-    stream_handler h = pipeline_handler(d);
-
-    capture_options co = {
-        .file = o.read_file,
-        .iface = o.iface,
-        .filter = o.filter,
-        .snaplen = o.snaplen,
-        .buffer_kib = o.buffer_kib,
-        .limits = { o.max_flows, o.idle_timeout, o.max_buffer },
-    };
-    capture *cap = capture_open(&co, &h, err, sizeof err);
-    if (!cap) {
-        fprintf(stderr, "tlsview: %s\n", err);
-        dissector_free(d);
-        render_sink_free(out);
-        options_free(&o);
+    if (!run_setup(&r)) {
+        if (r.err[0]) fprintf(stderr, "tlsview: %s\n", r.err);
+        run_free(&r);
         return 1;
     }
     install_signals();
+    int rc = run_loop(&r);
 
-    int rc = 0;
-    for (;;) {
-        int r = capture_step(cap, 256, &stop_requested, err, sizeof err);
-        if (r < 0) {
-            fprintf(stderr, "tlsview: %s\n", err);
-            rc = 1;
-            break;
-        }
-        if (r == 0 || stop_requested) break;
-        if (o.max_connections && dissector_get_stats(d)->ended >= o.max_connections) break;
-    }
     capture_stats cs;
-    capture_get_stats(cap, &cs);
-    capture_close(cap);          /* ends every flow: their summaries come out */
-    dissector_stats ds = *dissector_get_stats(d);
-    dissector_free(d);
-    if (mode == OUT_JSON) json_sink_summary(out, &cs, &ds);
-    else text_sink_summary(out, &cs, &ds);
+    capture_get_stats(r.cap, &cs);
+    capture_close(r.cap);
+    r.cap = NULL;
+    dissector_stats ds = *dissector_get_stats(r.d);
+    dissector_free(r.d);
+    r.d = NULL;
+    if (r.mode == OUT_JSON) json_sink_summary(r.out, &cs, &ds);
+    else text_sink_summary(r.out, &cs, &ds);
     fflush(stdout);
-    render_sink_free(out);
 
-    if (rc == 0 && ds.tls_connections == 0 && o.read_file) {
+    if (rc == 0 && ds.tls_connections == 0 && r.o.read_file) {
         fprintf(stderr, "tlsview: no TLS found in %s (%llu TCP connections%s); if TLS starts mid-connection on an "
                         "unusual port, name the port with -p\n",
-                strcmp(o.read_file, "-") == 0 ? "standard input" : o.read_file, (unsigned long long)cs.flows,
+                strcmp(r.o.read_file, "-") == 0 ? "standard input" : r.o.read_file, (unsigned long long)cs.flows,
                 cs.flows ? ", none of them TLS" : "");
         rc = 1;
     }
-    options_free(&o);
+    run_free(&r);
     return rc;
 }

@@ -76,8 +76,8 @@ const char *server_key_type(const server_key *k)
 
 /* ---- DER, just enough for PKCS#8 and a certificate's public key ---- */
 
-/* One TLV with the expected tag; *inner is its content, *tlv/*tlv_len the
- * whole element.  Definite lengths up to 4 bytes only (DER). */
+/* One TLV with the expected tag; *inner is its content, *tlv and *tlv_len
+ * the whole element.  Definite lengths up to 4 bytes only (DER). */
 static bool der_next(cursor *c, uint8_t tag, cursor *inner, const uint8_t **tlv, size_t *tlv_len)
 {
     cursor save = *c;
@@ -290,7 +290,10 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
             if (mbedtls_pem_read_buffer(&pemctx, "-----BEGIN ENCRYPTED PRIVATE KEY-----",
                                         "-----END ENCRYPTED PRIVATE KEY-----", buf, NULL, 0,
                                         &used) == 0)
-                der = mbedtls_pem_get_buffer(&pemctx, &der_len);
+            {
+                der = pemctx.buf;
+                der_len = pemctx.buflen;
+            }
             else
                 der = NULL;
         }

@@ -682,7 +682,8 @@ bool protect_skip(protect_ctx *pc, const uint8_t *frag, size_t len)
         return false;
 #endif
     }
-    chain_iv(pc, frag, len);
+    /* encrypt-then-MAC: the IV is the last block before the MAC */
+    chain_iv(pc, frag, pc->etm && len >= pc->mac_len ? len - pc->mac_len : len);
     pc->seq++;
     return true;
 }

@@ -234,7 +234,8 @@ static void handshake_message(dissector *d, tls_flow *f, direction dir, const ui
     f->dir[dir].last_message = type;
     if (type == 14) f->server_hello_done = true;
     /* TLS 1.3: everything after the ServerHello is protected. */
-    if (type == 2 && c->version == 0x0304 && !c->hello_retry_request) {
+    const field *hrr = type == 2 ? field_child(s->root, "hello_retry_request") : NULL;
+    if (type == 2 && c->version == 0x0304 && !(hrr && hrr->value && strcmp(hrr->value, "true") == 0)) {
         f->dir[DIR_C2S].protected = true;
         f->dir[DIR_S2C].protected = true;
     }
@@ -440,7 +441,8 @@ static void encrypted_handshake(dissector *d, tls_flow *f, direction dir, size_t
  * the shape of the handshake: in TLS 1.2 the first protected handshake
  * record of each side is its Finished; in TLS 1.3 the server's flight
  * ends when the client's first protected record (its Finished) arrives. */
-static void opaque_record(dissector *d, tls_flow *f, direction dir, uint8_t type, size_t n, double ts)
+static void opaque_record(dissector *d, tls_flow *f, direction dir, uint8_t type, const uint8_t *body, size_t n,
+                          double ts)
 {
     conn_state *c = f->conn;
     direction_state *ds = &f->dir[dir];
@@ -469,7 +471,7 @@ static void opaque_record(dissector *d, tls_flow *f, direction dir, uint8_t type
         }
     }
     if (type == CT_ALERT) {
-        alert(d, f, dir, NULL, n, true, false, ts);
+        alert(d, f, dir, body, n, true, false, ts);
         return;
     }
     app_data(d, f, dir, NULL, n, true, ts);
@@ -526,7 +528,7 @@ static void record(dissector *d, tls_flow *f, direction dir, const record_header
      * with ChangeCipherSpec (TLS <= 1.2) or after ServerHello (TLS 1.3). */
     bool protected = ds->protected && h->type != CT_CHANGE_CIPHER_SPEC;
     if (protected) {
-        opaque_record(d, f, dir, h->type, h->body_len, ts);
+        opaque_record(d, f, dir, h->type, body, h->body_len, ts);
         return;
     }
     switch (h->type) {

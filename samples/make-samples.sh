@@ -3,7 +3,7 @@
 #
 # Every sample is a real conversation between real TLS peers (OpenSSL's
 # s_client/s_server, optionally GnuTLS and Python's ssl module) on the
-# loopback interface, captured with tcpdump or dumpcap.  The keys and
+# loopback interface, captured with tcpdump.  The keys and
 # certificates are throwaway ones made here; nothing leaves 127.0.0.1/::1.
 #
 # Usage:  make-samples.sh [--check] [--keep-keys] [SAMPLE...]
@@ -68,7 +68,6 @@ need() {   # need COMMAND DEBIAN-PACKAGE
 }
 need openssl openssl
 need tcpdump tcpdump
-need dumpcap wireshark-common
 need editcap wireshark-common
 need ss iproute2
 need timeout coreutils
@@ -88,7 +87,7 @@ fi
 
 # ---------------------------------------------------------------- state
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/samples.XXXXXX")
+WORK=$(mktemp -d -t samples.XXXXXX)
 OURS=()        # background processes this script started
 cleanup() {
     local p
@@ -203,48 +202,53 @@ listening() { [ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 
 # capture_start NAME KIND : KIND is en10mb (tcpdump on lo), en10mb-ns (the
 # same with nanosecond time stamps), sll2 or sll (tcpdump on "any"), or
-# pcapng (dumpcap on lo).  Filters on port $P.  The capture buffer is big
-# (32 MiB): in immediate mode every slot of it holds a whole snapshot
-# length, and a small buffer drops packets when five connections burst.
+# pcapng (tcpdump on lo, then converted by editcap; dumpcap would record
+# this machine's CPU and kernel in the file).  Filters on port $P.  The
+# capture buffer is big (32 MiB): in immediate mode every slot of it holds
+# a whole snapshot length, and a small buffer drops packets when five
+# connections burst.
 capture_start() {
-    local name=$1 kind=$2
+    local name=$1 kind=$2 opts=()
+    CAP_KIND=$kind
     CAP_LOG=$WORK/$name.capture.log
+    CAP_FILE=$WORK/$name.pcap
     : >"$CAP_LOG"
     case $kind in
-        en10mb) CAP_FILE=$WORK/$name.pcap
-                tcpdump -i lo -s 0 -B 32768 -U --immediate-mode -w "$CAP_FILE" "tcp port $P" \
-                    >"$CAP_LOG" 2>&1 & ;;
-        en10mb-ns) CAP_FILE=$WORK/$name.pcap
-                tcpdump -i lo -s 0 -B 32768 -U --immediate-mode --time-stamp-precision nano \
-                    -w "$CAP_FILE" "tcp port $P" >"$CAP_LOG" 2>&1 & ;;
-        sll2)   CAP_FILE=$WORK/$name.pcap
-                tcpdump -i any -y LINUX_SLL2 -s 0 -B 32768 -U --immediate-mode -w "$CAP_FILE" \
-                    "tcp port $P" >"$CAP_LOG" 2>&1 & ;;
-        sll)    CAP_FILE=$WORK/$name.pcap
-                tcpdump -i any -y LINUX_SLL -s 0 -B 32768 -U --immediate-mode -w "$CAP_FILE" \
-                    "tcp port $P" >"$CAP_LOG" 2>&1 & ;;
-        pcapng) CAP_FILE=$WORK/$name.pcapng
-                dumpcap -i lo -B 32 -f "tcp port $P" -w "$CAP_FILE" >"$CAP_LOG" 2>&1 & ;;
+        en10mb|pcapng) opts=(-i lo) ;;
+        en10mb-ns) opts=(-i lo --time-stamp-precision nano) ;;
+        sll2) opts=(-i any -y LINUX_SLL2) ;;
+        sll)  opts=(-i any -y LINUX_SLL) ;;
         *) die "unknown capture kind $kind" ;;
     esac
+    tcpdump "${opts[@]}" -s 0 -B 32768 -U --immediate-mode -w "$CAP_FILE" \
+        "tcp port $P" >"$CAP_LOG" 2>&1 &
     CAP_PID=$!
     OURS+=("$CAP_PID")
-    wait_for 10 grep -qE 'listening on|Capturing on' "$CAP_LOG" ||
+    wait_for 10 grep -qE 'listening on' "$CAP_LOG" ||
         { cat "$CAP_LOG" >&2; die "$name: capture did not start"; }
     sleep 0.2
 }
 
-capture_stop() {   # capture_stop NAME : moves the capture into samples/
+# capture_stop NAME [COMMENT] : stops the capture and copies it into samples/
+# (a pcapng gets COMMENT as its section comment).
+capture_stop() {
+    local name=$1 comment=${2:-}
     sleep 0.3                       # let the last ACK through
     kill -INT "$CAP_PID"
     wait "$CAP_PID" || true
-    [ -s "$CAP_FILE" ] || { cat "$CAP_LOG" >&2; die "$1: empty capture"; }
-    if grep -qE '^[1-9][0-9]* packets dropped|dropped: *[1-9]|/[1-9][0-9]* \(pcap' "$CAP_LOG"; then
-        cat "$CAP_LOG" >&2; die "$1: the capture dropped packets"
+    [ -s "$CAP_FILE" ] || { cat "$CAP_LOG" >&2; die "$name: empty capture"; }
+    if grep -qE '^[1-9][0-9]* packets dropped' "$CAP_LOG"; then
+        cat "$CAP_LOG" >&2; die "$name: the capture dropped packets"
     fi
-    rm -f "$SAMPLES/$1.pcap" "$SAMPLES/$1.pcapng"
-    cp "$CAP_FILE" "$SAMPLES/"      # a copy: owned by us, not by tcpdump
-    chmod 644 "$SAMPLES/$(basename "$CAP_FILE")"
+    rm -f "$SAMPLES/$name.pcap" "$SAMPLES/$name.pcapng"
+    if [ "$CAP_KIND" = pcapng ]; then
+        editcap -F pcapng ${comment:+--capture-comment "$comment"} \
+            "$CAP_FILE" "$SAMPLES/$name.pcapng"
+        chmod 644 "$SAMPLES/$name.pcapng"
+    else
+        cp "$CAP_FILE" "$SAMPLES/"  # a copy: owned by us, not by tcpdump
+        chmod 644 "$SAMPLES/$name.pcap"
+    fi
 }
 
 # server ADDRESS ARGS... : an s_server on ADDRESS:$P serving $WORK/www.
@@ -351,7 +355,8 @@ sample_tls13() {
     server 127.0.0.1 -WWW -naccept 1 -alpn http/1.1
     get 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" \
         -ciphersuites TLS_AES_128_GCM_SHA256 -groups X25519:P-256 -alpn http/1.1
-    server_done; capture_stop $n
+    server_done
+    capture_stop $n "tlsview sample: TLS 1.3, TLS_AES_128_GCM_SHA256, x25519, SNI, ALPN"
     got_page "$WORK/$n.c1"; keylog_into $n "$WORK/$n.keylog"
     expect "$WORK/$n.c1" 'ALPN protocol: http/1.1' "ALPN to be agreed"
     rm -f "$SAMPLES/tls13-embedded-keys.pcapng"

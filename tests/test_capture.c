@@ -503,6 +503,42 @@ static void test_snaplen_and_idle(void)
     CHECK_EQ_INT(st.gap_bytes, 26);
 }
 
+
+/* Link types whose DLT numbers differ from the file's: raw IP (101), and
+ * BSD loopback (0), read from files. */
+static void test_other_linktypes(void)
+{
+    uint8_t b[256];
+    size_t n = frame(b, true, 33333, 443, 41, TCP_SYN, NULL);
+    size_t m;
+    uint8_t d[256];
+    m = frame(d, true, 33333, 443, 42, TCP_ACK, "raw");
+    for (int k = 0; k < 2; k++) {
+        const char *path = tmp_path(k == 0 ? "raw.pcap" : "null.pcap");
+        FILE *f = pcap_new(path, k == 0 ? 101 : 0, 65535);
+        uint8_t pkt[260];
+        size_t hl = k == 0 ? 0 : 4;
+        uint8_t fam[4] = { 2, 0, 0, 0 };        /* AF_INET, little-endian host */
+        memcpy(pkt, fam, hl);
+        memcpy(pkt + hl, b + 14, n - 14);
+        pcap_add(f, 5, 0, pkt, hl + n - 14, hl + n - 14);
+        memcpy(pkt + hl, d + 14, m - 14);
+        pcap_add(f, 5, 1, pkt, hl + m - 14, hl + m - 14);
+        fclose(f);
+        rec r;
+        stream_handler h = handler(&r);
+        capture_options o = { .file = path };
+        char err[512];
+        capture *c = capture_open(&o, &h, err, sizeof err);
+        CHECK(c != NULL);
+        if (!c) continue;
+        CHECK_EQ_INT(capture_linktype(c), k == 0 ? 101 : 0);
+        CHECK_EQ_INT(capture_step(c, 0, NULL, err, sizeof err), 0);
+        capture_close(c);
+        CHECK_STR(r.log, "open#1 192.0.2.1:33333>192.0.2.2:443 client; #1 d0:raw; #1 close:end of capture");
+    }
+}
+
 static void test_list_interfaces(void)
 {
     char err[512] = "";
@@ -585,6 +621,7 @@ int main(void)
     test_errors();
     test_pcapng();
     test_snaplen_and_idle();
+    test_other_linktypes();
     test_list_interfaces();
     test_live_loopback();
     cleanup();

@@ -573,6 +573,134 @@ static void test_many_flows(void)
     CHECK_EQ_INT(r.closes, N);
 }
 
+
+/* ---- randomized: chopped, duplicated, reordered and dropped segments ---- */
+
+typedef struct recon {
+    const uint8_t *orig;
+    size_t len;
+    size_t pos;             /* stream offset of the next delivered byte */
+    size_t delivered, gapped;
+    int wrong;              /* bytes delivered that differ from the original */
+    int closes;
+} recon;
+
+static void *rc_open(void *ctx, const endpoint *a, const endpoint *b, bool client, double ts)
+{
+    (void)a; (void)b; (void)client; (void)ts;
+    return ctx;
+}
+
+static bool rc_data(void *ctx, void *flow, int side, const uint8_t *bytes, size_t len, double ts)
+{
+    recon *r = ctx;
+    (void)flow; (void)ts;
+    if (side != 0) return true;
+    for (size_t i = 0; i < len; i++)
+        if (r->pos + i >= r->len || bytes[i] != r->orig[r->pos + i]) r->wrong++;
+    r->pos += len;
+    r->delivered += len;
+    return true;
+}
+
+static void rc_gap(void *ctx, void *flow, int side, uint64_t missing, double ts)
+{
+    recon *r = ctx;
+    (void)flow; (void)ts;
+    if (side != 0) return;
+    r->pos += missing;
+    r->gapped += missing;
+}
+
+static void rc_close(void *ctx, void *flow, const char *why, double ts)
+{
+    (void)flow; (void)why; (void)ts;
+    ((recon *)ctx)->closes++;
+}
+
+static uint32_t rnd_state = 2463534242u;
+static uint32_t rnd(uint32_t n)
+{
+    rnd_state ^= rnd_state << 13;
+    rnd_state ^= rnd_state >> 17;
+    rnd_state ^= rnd_state << 5;
+    return n ? rnd_state % n : 0;
+}
+
+typedef struct rseg {
+    uint32_t off, len;
+    bool corrupt;
+} rseg;
+
+static void test_random(void)
+{
+    enum { LEN = 3000, MAXSEG = 400 };
+    static uint8_t orig[LEN], copy[MAXSEG];
+    static rseg segs[MAXSEG];
+    int bad_trials = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        for (size_t i = 0; i < LEN; i++) orig[i] = (uint8_t)rnd(256);
+        bool drops = trial % 4 == 3, corrupt = trial % 5 == 4;
+        size_t max_buffered = trial % 3 == 0 ? 200 + rnd(2000) : 1u << 20;
+        /* Segments tiling the stream, then extra overlapping copies. */
+        size_t n = 0;
+        for (uint32_t off = 0; off < LEN && n < MAXSEG;) {
+            uint32_t len = 1 + rnd(120);
+            if (off + len > LEN) len = LEN - off;
+            segs[n++] = (rseg){ off, len, false };
+            off += len;
+        }
+        size_t tiles = n;
+        for (int k = 0; k < 40 && n < MAXSEG; k++) {
+            uint32_t off = rnd(LEN - 1), len = 1 + rnd(200);
+            if (off + len > LEN) len = LEN - off;
+            segs[n++] = (rseg){ off, len, corrupt && rnd(3) == 0 };
+        }
+        /* Shuffle, locally: a segment moves at most 12 places. */
+        for (size_t i = 0; i + 1 < n; i++) {
+            size_t j = i + rnd(12);
+            if (j >= n) j = n - 1;
+            rseg t = segs[i];
+            segs[i] = segs[j];
+            segs[j] = t;
+        }
+        recon r = { orig, LEN, 0, 0, 0, 0, 0 };
+        stream_handler h = { &r, rc_open, rc_data, rc_gap, NULL, rc_close };
+        capture_stats st;
+        memset(&st, 0, sizeof st);
+        flow_limits l = { 0, 0, max_buffered };
+        flow_table *t = flow_table_new(&l, &h, &st);
+        uint32_t isn = rnd(0xffffffffu) | (trial % 7 == 0 ? 0xfffff000u : 0);
+        send_full(t, &CLI, &SRV, isn, TCP_SYN, NULL, 0, 0, 0.0);
+        size_t dropped = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (drops && i < tiles && rnd(10) == 0) {
+                dropped++;
+                continue;
+            }
+            memcpy(copy, orig + segs[i].off, segs[i].len);
+            if (segs[i].corrupt) copy[rnd(segs[i].len)] ^= 0x5a;
+            send_full(t, &CLI, &SRV, isn + 1 + segs[i].off, TCP_ACK, (const char *)copy, segs[i].len,
+                      segs[i].len, 0.001 * (double)i);
+        }
+        send_full(t, &CLI, &SRV, isn + 1 + LEN, TCP_FIN | TCP_ACK, NULL, 0, 0, 1.0);
+        flow_table_free(t, 2.0);
+        bool ok = r.closes == 1 && r.pos == LEN && r.delivered + r.gapped == LEN;
+        /* Without drops, buffer pressure or corruption the stream is whole and exact. */
+        if (!drops && max_buffered >= LEN && !corrupt) ok = ok && r.wrong == 0 && r.gapped == 0;
+        /* Without corruption, whatever was delivered is right. */
+        if (!corrupt) ok = ok && r.wrong == 0;
+        if (!drops && !corrupt && max_buffered >= LEN) ok = ok && st.gaps == 0;
+        if (!ok) {
+            if (bad_trials++ < 5)
+                fprintf(stderr, "random trial %d: pos %zu delivered %zu gapped %zu wrong %d closes %d\n", trial,
+                        r.pos, r.delivered, r.gapped, r.wrong, r.closes);
+        }
+        test_checks++;
+    }
+    if (bad_trials) test_fail(__FILE__, __LINE__, "%d random trials went wrong", bad_trials);
+}
+
 int main(void)
 {
     test_in_order_and_fin();
@@ -589,5 +717,6 @@ int main(void)
     test_ignore_and_stop();
     test_snaplen();
     test_many_flows();
+    test_random();
     return test_report("reasm");
 }

@@ -1,0 +1,6 @@
+#include "tests/testlib.h"
+
+int main(void)
+{
+    return test_report("keylog");
+}
