@@ -533,6 +533,7 @@ static bool next_protocol_negotiation(ext_body *e)
         const uint8_t *p;
         size_t n;
         cur_skip_rest(&pn, &p, &n);
+        if (!n) field_malformed(e->s, list, poff - 1, 1, "protocol name: empty, at least 1 byte expected");
         hs_text(e->s, list, "protocol", poff, p, n);
     }
     return true;

@@ -414,15 +414,19 @@ void sslv2_client_hello_decode(conn_state *c, step *s)
         goto done;
     }
     field *list = field_list(s, NULL, "cipher_specs", off, cs_len);
+    bool have_first = false;
     while (cur_left(&specs) >= 3) {
         size_t so = cur_offset(&specs);
         uint32_t spec;
         cur_u24(&specs, &spec);
         field_code(s, list, "cipher_spec", so, 3, spec, 6, sslv2_cipher_name(spec));
-        if (spec <= 0xffff && !tls_is_grease((uint16_t)spec)) {
-            if (!c->n_offered_suites) c->first_suite = (uint16_t)spec;
+        bool grease = spec <= 0xffff && tls_is_grease((uint16_t)spec);
+        /* The first TLS suite (SSL 2.0 kinds have a non-zero first byte). */
+        if (spec <= 0xffff && !grease && !have_first) {
+            c->first_suite = (uint16_t)spec;
+            have_first = true;
         }
-        if (!tls_is_grease((uint16_t)spec) || spec > 0xffff) c->n_offered_suites++;
+        if (!grease) c->n_offered_suites++;
     }
     hs_trailing(s, list, &specs, "the last cipher spec (each takes 3 bytes)");
     const uint8_t *p;

@@ -24,7 +24,7 @@ typedef struct kl_file {
     long long offset;          /* bytes consumed (whole lines) */
     unsigned long line;        /* lines consumed */
     bool open_warned;          /* a failed reopen was reported */
-    char unknown_seen[8][32];  /* unknown labels already reported for this file */
+    char unknown_seen[8][64];  /* unknown labels already reported for this file */
     unsigned n_unknown_seen;
 } kl_file;
 
@@ -289,7 +289,7 @@ static bool all_hex(const uint8_t *t, size_t n)
 static void note_unknown_label(keylog *kl, kl_file *f, const char *name, unsigned long line,
                                const uint8_t *tok, size_t n)
 {
-    char label[32];
+    char label[64];
     size_t k = n < sizeof label - 1 ? n : sizeof label - 1;
     for (size_t i = 0; i < k; i++)
         label[i] = (tok[i] >= 0x20 && tok[i] < 0x7f) ? (char)tok[i] : '?';

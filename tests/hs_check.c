@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/cursor.h"
 #include "dissect/handshake.h"
 #include "tests/testlib.h"
 
@@ -307,6 +308,21 @@ void fuzz_message(const conn_state *base, direction dir, const uint8_t *bytes, s
             b[i] = j < 2 ? flips[j] : (uint8_t)(b[i] ^ flips[j]);
             fuzz_one(base, dir, b, n, label, "byte change", i);
         }
+    }
+    /* Several changes at once, from a fixed-seed generator. */
+    uint32_t seed = 0x9e3779b9u ^ (uint32_t)n;
+    for (int round = 0; round < 300 && n; round++) {
+        memcpy(b, bytes, n);
+        int changes = 2 + round % 6;
+        for (int j = 0; j < changes; j++) {
+            seed = seed * 1664525u + 1013904223u;
+            size_t at = (seed >> 8) % n;
+            seed = seed * 1664525u + 1013904223u;
+            b[at] = (uint8_t)(seed >> 24);
+        }
+        seed = seed * 1664525u + 1013904223u;
+        size_t len = round % 3 == 0 ? (seed >> 8) % (n + 1) : n;
+        fuzz_one(base, dir, b, len, label, "random changes", (size_t)round);
     }
     free(b);
 }

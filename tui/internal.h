@@ -7,6 +7,7 @@
 #define NCURSES_WIDECHAR 1
 #endif
 #include <curses.h>
+#include <limits.h>
 #include <stdio.h>
 #include <wchar.h>
 
