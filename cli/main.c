@@ -17,6 +17,7 @@
 #include "dissect/certificate.h"
 #include "dissect/config.h"
 #include "dissect/session.h"
+#include "tui/tui.h"
 
 static volatile sig_atomic_t stop_requested;
 
@@ -73,6 +74,8 @@ typedef struct run {
     dissector *d;
     stream_handler handler;
     capture *cap;
+    capture_options co;     /* kept: the TUI reads a file again for one connection */
+    tui *tui;               /* -o tui: the sink is the TUI's */
     char err[512];
 } run;
 
@@ -80,7 +83,8 @@ static void run_free(run *r)
 {
     if (r->cap) capture_close(r->cap);   /* ends every flow: their summaries come out */
     dissector_free(r->d);
-    render_sink_free(r->out);
+    if (r->tui) tui_free(r->tui);
+    else render_sink_free(r->out);
     cert_store_free(r->cas);
     options_free(&r->o);
 }
@@ -97,7 +101,6 @@ static bool run_setup(run *r)
 
     r->mode = o->output;
     if (r->mode == OUT_AUTO) r->mode = isatty(STDOUT_FILENO) ? OUT_TUI : OUT_TEXT;
-    if (r->mode == OUT_TUI) r->mode = OUT_TEXT; /* the curses view comes with its own issue */
 
     /* Certificate chains are judged against --ca-file or the system bundle. */
     r->cas = cert_store_load(o->ca_file, r->err, sizeof r->err);
@@ -106,7 +109,12 @@ static bool run_setup(run *r)
     render_options ro = { .verbose = o->verbose, .hex = o->hex };
     const char *codeset = nl_langinfo(CODESET);
     ro.utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
-    r->out = r->mode == OUT_JSON ? json_sink_new(stdout, &ro) : text_sink_new(stdout, &ro);
+    if (r->mode == OUT_TUI) {
+        r->tui = tui_new(&(tui_options){ .utf8 = ro.utf8, .no_color = o->no_color });
+        r->out = tui_sink(r->tui);
+    } else {
+        r->out = r->mode == OUT_JSON ? json_sink_new(stdout, &ro) : text_sink_new(stdout, &ro);
+    }
 
     r->cfg = (dissect_config){
         .cas = r->cas,
@@ -128,7 +136,9 @@ static bool run_setup(run *r)
         .snaplen = o->snaplen,
         .buffer_kib = o->buffer_kib,
         .limits = { o->max_flows, o->idle_timeout, o->max_buffer },
+        .nonblocking = r->mode == OUT_TUI,   /* the TUI polls; a read must not wait */
     };
+    r->co = co;
     r->cap = capture_open(&co, &r->handler, r->err, sizeof r->err);
     if (!r->cap) return false;
     if (o->user && !drop_privileges(o->user)) {
@@ -152,6 +162,22 @@ static int run_loop(run *r)
     }
 }
 
+/* The curses replay reads the capture itself, between key presses. */
+static int run_tui(run *r)
+{
+    tui_params p = {
+        .cap = r->cap,
+        .dissector = r->d,
+        .stop = &stop_requested,
+        .source_name = r->o.read_file ? r->o.read_file : r->o.iface,
+        .max_connections = r->o.max_connections,
+        .capture_opts = &r->co,
+        .cfg = &r->cfg,
+        .handler = pipeline_handler,
+    };
+    return tui_run(r->tui, &p);
+}
+
 int main(int argc, char **argv)
 {
     setlocale(LC_ALL, "");
@@ -172,7 +198,7 @@ int main(int argc, char **argv)
         return 1;
     }
     install_signals();
-    int rc = run_loop(&r);
+    int rc = r.tui ? run_tui(&r) : run_loop(&r);
 
     capture_stats cs;
     capture_get_stats(r.cap, &cs);
@@ -181,7 +207,8 @@ int main(int argc, char **argv)
     dissector_stats ds = *dissector_get_stats(r.d);
     dissector_free(r.d);
     r.d = NULL;
-    if (r.mode == OUT_JSON) json_sink_summary(r.out, &cs, &ds);
+    if (r.tui) { /* the screen said it all */ }
+    else if (r.mode == OUT_JSON) json_sink_summary(r.out, &cs, &ds);
     else text_sink_summary(r.out, &cs, &ds);
     fflush(stdout);
 

@@ -21,7 +21,8 @@ enum {
     HT_FINISHED = 20, HT_KEY_UPDATE = 24, HT_MESSAGE_HASH = 254,
 };
 enum { CT_CHANGE_CIPHER_SPEC = 20, CT_APPLICATION_DATA = 23 };
-enum { EXT_SESSION_TICKET = 35 };
+enum { EXT_SESSION_TICKET = 35, EXT_EARLY_DATA = 42 };
+enum { HT_ENCRYPTED_EXTENSIONS = 8 };
 enum { MAX_ENC_PMS = 1024 };
 
 /* RFC 8446 4.1.3: the ServerHello random that marks a HelloRetryRequest. */
@@ -283,6 +284,10 @@ struct tls_crypto {
     uint8_t early_secret[48];
     size_t early_secret_len;
     bool have_early_secret;
+
+    bool early_accepted;       /* EncryptedExtensions carried early_data */
+    bool eoed_seen;
+    bool transcript_gap;       /* a handshake record could not be read: Finished cannot be checked */
 
     uint64_t keylog_gen_seen;  /* key log generation at the last lookup that found nothing */
     bool failure_noted;
@@ -1015,6 +1020,13 @@ static void remember_block(dir_state *ds, const uint8_t *rec, size_t len)
     ds->have_last_block = cur_copy(&c, ds->last_block, 16);
 }
 
+/* A record that may have carried handshake messages was not read: the
+ * transcript misses them, so Finished messages can no longer be checked. */
+static void note_gap(tls_crypto *t, const dir_state *ds, uint8_t content_type)
+{
+    if (t->is13 ? ds->phase == P13_HANDSHAKE : content_type == 22) t->transcript_gap = true;
+}
+
 crypto_status crypto_open(tls_crypto *t, direction dir, uint8_t content_type, uint16_t version,
                           const uint8_t *rec, size_t len, uint8_t *out, size_t *out_len,
                           uint8_t *inner_type)
@@ -1081,11 +1093,13 @@ crypto_status crypto_open(tls_crypto *t, direction dir, uint8_t content_type, ui
         ds->phase_records++;
         if (early_possible) t->early_records++;
         remember_block(ds, rec, len);
+        if (ds->phase != P13_EARLY) note_gap(t, ds, content_type);
         explain_missing(t, dir);
         return CRYPTO_NO_KEYS;
     } else {
         t->early_records++;
     }
+    note_gap(t, ds, content_type);
     if (st == PROTECT_MALFORMED) {
         set_detail(t, "malformed protected record: %s", why && *why ? why : "it cannot be opened");
         return CRYPTO_MALFORMED;
@@ -1193,6 +1207,9 @@ static crypto_finished check_finished(tls_crypto *t, direction dir, cursor body)
 {
     dir_state *ds = &t->d[dir];
     ds->have_expected = false;
+    if (t->transcript_gap) return CRYPTO_FINISHED_UNCHECKED;
+    /* 0-RTT accepted but its EndOfEarlyData was not read */
+    if (t->is13 && dir == DIR_C2S && t->early_accepted && !t->eoed_seen) return CRYPTO_FINISHED_UNCHECKED;
     size_t n = 0;
     if (!expected_finished(t, dir, ds->expected, &n)) return CRYPTO_FINISHED_UNCHECKED;
     ds->expected_len = n;
@@ -1221,6 +1238,7 @@ static void reset_for_new_handshake(tls_crypto *t)
     t->have_new_ticket = false;
     t->resumed_from_cache = false;
     t->have_suite = false;
+    t->transcript_gap = false;
     for (int i = 0; i < 2; i++) {
         drop(&t->d[i].pending);
         t->d[i].finished = false;
@@ -1297,6 +1315,7 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         return CRYPTO_FINISHED_NONE;
     case HT_END_OF_EARLY_DATA:
         tr_add(&t->tr, msg, len);
+        t->eoed_seen = true;
         t->early_done = true;
         drop(&t->d[DIR_C2S].early);
         return CRYPTO_FINISHED_NONE;
@@ -1325,6 +1344,19 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         return res;
     case HT_KEY_UPDATE:
         if (t->is13) key_update13(t, dir);
+        return CRYPTO_FINISHED_NONE;
+    case HT_ENCRYPTED_EXTENSIONS:
+        tr_add(&t->tr, msg, len);
+        {
+            cursor b = body, exts;
+            if (cur_block(&b, 2, &exts))
+                while (!cur_empty(&exts)) {
+                    uint16_t et;
+                    cursor data;
+                    if (!cur_u16(&exts, &et) || !cur_block(&exts, 2, &data)) break;
+                    if (et == EXT_EARLY_DATA) t->early_accepted = true;
+                }
+        }
         return CRYPTO_FINISHED_NONE;
     default:
         tr_add(&t->tr, msg, len);

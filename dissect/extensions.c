@@ -6,13 +6,6 @@
 
 #include "dissect/hs_internal.h"
 
-typedef struct ext_body {
-    ext_ctx *x;
-    step *s;
-    field *obj;        /* the extension's object */
-    cursor *b;         /* its body */
-    const char *what;  /* its name, for messages */
-} ext_body;
 
 static bool is_client_side(const ext_ctx *x)
 {
@@ -23,7 +16,7 @@ static bool is_client_side(const ext_ctx *x)
 
 /* A vector of 16-bit code points.  `store` (may be NULL) gets an arena
  * array of all values in order. */
-static field *code16_list(ext_body *e, unsigned len_bytes, const char *name, const char *item,
+field *ext_code16_list(ext_body *e, unsigned len_bytes, const char *name, const char *item,
                           const char *(*namefn)(uint16_t), bool sigalg, uint16_t **store, size_t *n_store)
 {
     size_t off = cur_offset(e->b);
@@ -49,7 +42,7 @@ static field *code16_list(ext_body *e, unsigned len_bytes, const char *name, con
     return list;
 }
 
-static field *code8_list(ext_body *e, const char *name, const char *item, const char *(*namefn)(uint8_t),
+field *ext_code8_list(ext_body *e, const char *name, const char *item, const char *(*namefn)(uint8_t),
                          uint8_t **store, size_t *n_store)
 {
     size_t off = cur_offset(e->b);
@@ -74,7 +67,7 @@ static field *code8_list(ext_body *e, const char *name, const char *item, const 
 
 /* ALPN's ProtocolNameList: a 2-byte length, then 1-byte-length names.
  * Returns the list; *first gets the first name's bytes. */
-static field *protocol_list(ext_body *e, const char *name, char *joined, size_t joined_cap,
+field *ext_protocol_list(ext_body *e, const char *name, char *joined, size_t joined_cap,
                             const uint8_t **first, size_t *first_len, unsigned *count)
 {
     size_t off = cur_offset(e->b);
@@ -110,7 +103,7 @@ static field *protocol_list(ext_body *e, const char *name, char *joined, size_t 
 }
 
 /* A vector of opaque items, each with its own length prefix. */
-static field *opaque_list(ext_body *e, unsigned len_bytes, const char *name, unsigned item_len_bytes,
+field *ext_opaque_list(ext_body *e, unsigned len_bytes, const char *name, unsigned item_len_bytes,
                           const char *item)
 {
     size_t off = cur_offset(e->b);
@@ -195,28 +188,28 @@ static bool status_request(ext_body *e)
         hs_hex_rest(e->s, e->obj, "data", e->b);
         return true;
     }
-    if (!opaque_list(e, 2, "responder_ids", 2, "responder_id")) return false;
+    if (!ext_opaque_list(e, 2, "responder_ids", 2, "responder_id")) return false;
     return hs_opaque(e->s, e->obj, "request_extensions", e->b, 2, NULL, NULL) != NULL;
 }
 
 static bool supported_groups(ext_body *e)
 {
     hello_lists *hl = e->x->hl;
-    return code16_list(e, 2, "groups", "group", hs_group_name, false, hl ? &hl->groups : NULL,
+    return ext_code16_list(e, 2, "groups", "group", hs_group_name, false, hl ? &hl->groups : NULL,
                        hl ? &hl->n_groups : NULL) != NULL;
 }
 
 static bool ec_point_formats(ext_body *e)
 {
     hello_lists *hl = e->x->hl;
-    return code8_list(e, "point_formats", "point_format", tls_ec_point_format_name,
+    return ext_code8_list(e, "point_formats", "point_format", tls_ec_point_format_name,
                       hl ? &hl->point_formats : NULL, hl ? &hl->n_point_formats : NULL) != NULL;
 }
 
 static bool signature_algorithms(ext_body *e, bool collect)
 {
     hello_lists *hl = collect ? e->x->hl : NULL;
-    return code16_list(e, 2, "algorithms", "algorithm", NULL, true, hl ? &hl->sig_algs : NULL,
+    return ext_code16_list(e, 2, "algorithms", "algorithm", NULL, true, hl ? &hl->sig_algs : NULL,
                        hl ? &hl->n_sig_algs : NULL) != NULL;
 }
 
@@ -226,7 +219,7 @@ static bool alpn(ext_body *e)
     if (x->msg == EXT_CLIENT_HELLO) {
         const uint8_t *first = NULL;
         size_t first_len = 0;
-        field *list = protocol_list(e, "protocols", x->c->alpn_offered, sizeof x->c->alpn_offered, &first,
+        field *list = ext_protocol_list(e, "protocols", x->c->alpn_offered, sizeof x->c->alpn_offered, &first,
                                     &first_len, NULL);
         if (!list) return false;
         x->alpn_list = list;
@@ -237,7 +230,7 @@ static bool alpn(ext_body *e)
         return true;
     }
     unsigned n = 0;
-    field *list = protocol_list(e, "protocols", x->alpn, sizeof x->alpn, NULL, NULL, &n);
+    field *list = ext_protocol_list(e, "protocols", x->alpn, sizeof x->alpn, NULL, NULL, &n);
     if (!list) return false;
     x->has_alpn = n > 0;
     if (n != 1)
@@ -249,7 +242,7 @@ static bool alpn(ext_body *e)
 static bool signed_certificate_timestamp(ext_body *e)
 {
     if (cur_empty(e->b)) return true;   /* the client's request */
-    return opaque_list(e, 2, "scts", 2, "sct") != NULL;
+    return ext_opaque_list(e, 2, "scts", 2, "sct") != NULL;
 }
 
 static const char *cert_type_name(uint8_t v)
@@ -266,7 +259,7 @@ static const char *cert_type_name(uint8_t v)
 static bool certificate_type(ext_body *e)
 {
     if (is_client_side(e->x))
-        return code8_list(e, "certificate_types", "certificate_type", cert_type_name, NULL, NULL) != NULL;
+        return ext_code8_list(e, "certificate_types", "certificate_type", cert_type_name, NULL, NULL) != NULL;
     if (!hs_code8(e->s, e->obj, "certificate_type", e->b, cert_type_name, NULL)) {
         hs_short(e->s, e->obj, e->b, "certificate_type", 1);
         return false;
@@ -303,221 +296,6 @@ static bool session_ticket(ext_body *e)
     if (cur_empty(e->b)) return true;
     if (e->x->msg == EXT_CLIENT_HELLO) e->x->c->client_offered_ticket = true;
     hs_hex_rest(e->s, e->obj, "ticket", e->b);
-    return true;
-}
-
-static bool pre_shared_key(ext_body *e)
-{
-    ext_ctx *x = e->x;
-    if (x->msg == EXT_SERVER_HELLO) {
-        if (!hs_u16(e->s, e->obj, "selected_identity", e->b, NULL)) {
-            hs_short(e->s, e->obj, e->b, "selected_identity", 2);
-            return false;
-        }
-        x->has_psk = true;
-        return true;
-    }
-    if (x->msg == EXT_CLIENT_HELLO) x->c->client_offered_psk = true;
-    size_t off = cur_offset(e->b);
-    cursor in;
-    if (!hs_block(e->s, e->obj, e->b, 2, "identities", &in)) return false;
-    field *list = field_list(e->s, e->obj, "identities", off, cur_offset(e->b) - off);
-    while (!cur_empty(&in)) {
-        size_t ioff = cur_offset(&in);
-        field *id = field_object(e->s, list, "psk_identity", ioff, 0);
-        bool ok = hs_opaque(e->s, id, "identity", &in, 2, NULL, NULL) != NULL;
-        if (ok && !hs_u32(e->s, id, "obfuscated_ticket_age", &in, NULL)) {
-            hs_short(e->s, id, &in, "obfuscated_ticket_age", 4);
-            ok = false;
-        }
-        field_set_extent(id, ioff, (ok ? cur_offset(&in) : cur_end_offset(&in)) - ioff);
-        if (!ok) return false;
-    }
-    return opaque_list(e, 2, "binders", 1, "binder") != NULL;
-}
-
-static bool early_data(ext_body *e)
-{
-    ext_ctx *x = e->x;
-    x->early_data = true;
-    if (x->msg == EXT_NEW_SESSION_TICKET) {
-        if (!hs_u32(e->s, e->obj, "max_early_data_size", e->b, &x->max_early_data)) {
-            hs_short(e->s, e->obj, e->b, "max_early_data_size", 4);
-            return false;
-        }
-        return true;
-    }
-    if (x->msg == EXT_CLIENT_HELLO) x->c->client_offered_early_data = true;
-    return true;
-}
-
-static bool supported_versions(ext_body *e)
-{
-    ext_ctx *x = e->x;
-    if (x->msg == EXT_SERVER_HELLO || x->msg == EXT_HELLO_RETRY_REQUEST) {
-        x->selected_version_off = cur_offset(e->b);
-        if (!hs_code16(e->s, e->obj, "selected_version", e->b, hs_version_name, &x->selected_version)) {
-            hs_short(e->s, e->obj, e->b, "selected_version", 2);
-            return false;
-        }
-        x->has_selected_version = true;
-        return true;
-    }
-    uint16_t *vals = NULL;
-    size_t n = 0;
-    field *list = code16_list(e, 1, "versions", "version", hs_version_name, false, &vals, &n);
-    if (!list) return false;
-    x->versions_list = list;
-    if (x->hl) {
-        x->hl->versions = vals;
-        x->hl->n_versions = n;
-    }
-    if (x->msg == EXT_CLIENT_HELLO) {
-        conn_state *c = x->c;
-        for (size_t i = 0; i < n; i++) {
-            if (tls_is_grease(vals[i])) continue;
-            if (c->n_offered_versions < sizeof c->offered_versions / sizeof c->offered_versions[0])
-                c->offered_versions[c->n_offered_versions++] = vals[i];
-        }
-    }
-    return true;
-}
-
-static bool cookie(ext_body *e)
-{
-    e->x->has_cookie = true;
-    return hs_opaque(e->s, e->obj, "cookie", e->b, 2, NULL, NULL) != NULL;
-}
-
-static bool oid_filters(ext_body *e)
-{
-    size_t off = cur_offset(e->b);
-    cursor in;
-    if (!hs_block(e->s, e->obj, e->b, 2, "filters", &in)) return false;
-    field *list = field_list(e->s, e->obj, "filters", off, cur_offset(e->b) - off);
-    while (!cur_empty(&in)) {
-        size_t foff = cur_offset(&in);
-        field *f = field_object(e->s, list, "filter", foff, 0);
-        bool ok = hs_opaque(e->s, f, "certificate_extension_oid", &in, 1, NULL, NULL) &&
-                  hs_opaque(e->s, f, "certificate_extension_values", &in, 2, NULL, NULL);
-        field_set_extent(f, foff, (ok ? cur_offset(&in) : cur_end_offset(&in)) - foff);
-        if (!ok) return false;
-    }
-    return true;
-}
-
-/* group + key_exchange into `entry`, which grows to cover them. */
-static bool key_share_entry(ext_body *e, field *entry, cursor *in, uint16_t *group)
-{
-    size_t off = cur_offset(in);
-    bool ok = true;
-    if (!hs_code16(e->s, entry, "group", in, hs_group_name, group)) {
-        hs_short(e->s, entry, in, "group", 2);
-        ok = false;
-    }
-    if (ok && !hs_opaque(e->s, entry, "key_exchange", in, 2, NULL, NULL)) ok = false;
-    field_set_extent(entry, off, (ok ? cur_offset(in) : cur_end_offset(in)) - off);
-    return ok;
-}
-
-static bool key_share(ext_body *e)
-{
-    ext_ctx *x = e->x;
-    if (x->msg == EXT_HELLO_RETRY_REQUEST) {
-        if (!hs_code16(e->s, e->obj, "selected_group", e->b, hs_group_name, &x->key_share_group)) {
-            hs_short(e->s, e->obj, e->b, "selected_group", 2);
-            return false;
-        }
-        x->has_key_share = true;
-        return true;
-    }
-    if (x->msg == EXT_SERVER_HELLO) {
-        field *share = field_object(e->s, e->obj, "server_share", cur_offset(e->b), 0);
-        uint16_t g;
-        if (!key_share_entry(e, share, e->b, &g)) return false;
-        x->has_key_share = true;
-        x->key_share_group = g;
-        return true;
-    }
-    size_t off = cur_offset(e->b);
-    cursor in;
-    if (!hs_block(e->s, e->obj, e->b, 2, "client_shares", &in)) return false;
-    field *list = field_list(e->s, e->obj, "client_shares", off, cur_offset(e->b) - off);
-    conn_state *c = x->c;
-    while (!cur_empty(&in)) {
-        uint16_t g;
-        field *entry = field_object(e->s, list, "key_share_entry", cur_offset(&in), 0);
-        if (!key_share_entry(e, entry, &in, &g)) return false;
-        if (x->msg == EXT_CLIENT_HELLO && !tls_is_grease(g) &&
-            c->n_client_key_shares < sizeof c->client_key_share_groups / sizeof c->client_key_share_groups[0])
-            c->client_key_share_groups[c->n_client_key_shares++] = g;
-    }
-    return true;
-}
-
-static const char *hpke_kdf_name(uint16_t v)
-{
-    switch (v) {
-    case 1: return "HKDF-SHA256";
-    case 2: return "HKDF-SHA384";
-    case 3: return "HKDF-SHA512";
-    }
-    return NULL;
-}
-
-static const char *hpke_aead_name(uint16_t v)
-{
-    switch (v) {
-    case 1: return "AES-128-GCM";
-    case 2: return "AES-256-GCM";
-    case 3: return "ChaCha20Poly1305";
-    case 0xffff: return "Export-only";
-    }
-    return NULL;
-}
-
-static const char *ech_type_name(uint8_t v)
-{
-    return v == 0 ? "outer" : v == 1 ? "inner" : NULL;
-}
-
-static bool encrypted_client_hello(ext_body *e)
-{
-    ext_ctx *x = e->x;
-    if (x->msg == EXT_ENCRYPTED_EXTENSIONS) {
-        hs_hex_rest(e->s, e->obj, "retry_configs", e->b);
-        return true;
-    }
-    if (x->msg == EXT_HELLO_RETRY_REQUEST) {
-        hs_hex_rest(e->s, e->obj, "confirmation", e->b);
-        return true;
-    }
-    uint8_t type;
-    if (!hs_code8(e->s, e->obj, "ech_type", e->b, ech_type_name, &type)) {
-        hs_short(e->s, e->obj, e->b, "ech_type", 1);
-        return false;
-    }
-    if (type != 0) return true;   /* inner: nothing more */
-    uint16_t len;
-    if (!hs_code16(e->s, e->obj, "kdf_id", e->b, hpke_kdf_name, NULL) ||
-        !hs_code16(e->s, e->obj, "aead_id", e->b, hpke_aead_name, NULL) ||
-        !hs_u8(e->s, e->obj, "config_id", e->b, NULL)) {
-        hs_short(e->s, e->obj, e->b, "cipher suite and config_id", 5);
-        return false;
-    }
-    if (!hs_opaque(e->s, e->obj, "enc", e->b, 2, NULL, NULL)) return false;
-    cursor peek = *e->b;
-    if (!hs_u16(e->s, e->obj, "payload_length", &peek, &len)) {
-        hs_short(e->s, e->obj, e->b, "payload", 2);
-        return false;
-    }
-    return hs_opaque(e->s, e->obj, "payload", e->b, 2, NULL, NULL) != NULL;
-}
-
-static bool application_settings(ext_body *e)
-{
-    if (e->x->msg == EXT_CLIENT_HELLO) return protocol_list(e, "protocols", NULL, 0, NULL, NULL, NULL) != NULL;
-    hs_hex_rest(e->s, e->obj, "settings", e->b);
     return true;
 }
 
@@ -569,27 +347,27 @@ static bool decode_body(ext_body *e, uint16_t type)
     case 21: cur_skip_rest(e->b, NULL, NULL); return true;   /* padding: its length says it all */
     case 22: case 23: return flag_extension(e, type);
     case 27:
-        return code16_list(e, 1, "algorithms", "algorithm", tls_cert_compression_name, false, NULL, NULL) != NULL;
+        return ext_code16_list(e, 1, "algorithms", "algorithm", tls_cert_compression_name, false, NULL, NULL) != NULL;
     case 28: return record_size_limit(e);
     case 34:
         if (x->msg == EXT_CLIENT_HELLO || x->msg == EXT_CERTIFICATE_REQUEST) return signature_algorithms(e, false);
         hs_hex_rest(e->s, e->obj, "data", e->b);
         return true;
     case 35: return session_ticket(e);
-    case 41: return pre_shared_key(e);
-    case 42: return early_data(e);
-    case 43: return supported_versions(e);
-    case 44: return cookie(e);
-    case 45: return code8_list(e, "ke_modes", "ke_mode", tls_psk_ke_mode_name, NULL, NULL) != NULL;
-    case 47: return opaque_list(e, 2, "authorities", 2, "distinguished_name") != NULL;
-    case 48: return oid_filters(e);
+    case 41: return ext_pre_shared_key(e);
+    case 42: return ext_early_data(e);
+    case 43: return ext_supported_versions(e);
+    case 44: return ext_cookie(e);
+    case 45: return ext_code8_list(e, "ke_modes", "ke_mode", tls_psk_ke_mode_name, NULL, NULL) != NULL;
+    case 47: return ext_opaque_list(e, 2, "authorities", 2, "distinguished_name") != NULL;
+    case 48: return ext_oid_filters(e);
     case 49: return true;   /* post_handshake_auth: empty */
     case 50: return signature_algorithms(e, false);
-    case 51: return key_share(e);
+    case 51: return ext_key_share(e);
     case 54: return hs_opaque(e->s, e->obj, "cid", e->b, 1, NULL, NULL) != NULL;
     case 0x3374: return next_protocol_negotiation(e);
-    case 0x4469: case 0x44cd: return application_settings(e);
-    case 0xfe0d: return encrypted_client_hello(e);
+    case 0x4469: case 0x44cd: return ext_application_settings(e);
+    case 0xfe0d: return ext_encrypted_client_hello(e);
     case 0xff01: return hs_opaque(e->s, e->obj, "renegotiated_connection", e->b, 1, NULL, NULL) != NULL;
     default:
         /* quic_transport_parameters and everything else: raw. */
@@ -622,8 +400,9 @@ bool ext_decode_block(ext_ctx *x, field *parent, cursor *cur)
     field *list = field_list(s, parent, "extensions", start, cur_offset(cur) - start);
     x->types = arena_alloc(&s->mem, (cur_left(&blk) / 4 + 1) * sizeof *x->types);
     x->n_types = 0;
-    /* One bit per type, to catch duplicates. */
-    uint8_t *seen = arena_alloc(&s->mem, 8192);
+    /* One bit per type, to catch duplicates; the bits set here are
+     * cleared again below, so the table costs nothing per block. */
+    static _Thread_local uint8_t seen[8192];
     while (!cur_empty(&blk)) {
         size_t eoff = cur_offset(&blk);
         uint16_t type, len;
@@ -660,5 +439,6 @@ bool ext_decode_block(ext_ctx *x, field *parent, cursor *cur)
         if (decode_body(&e, type)) hs_trailing(s, obj, &body, what);
         x->count++;
     }
+    for (size_t i = 0; i < x->n_types; i++) seen[x->types[i] >> 3] = 0;
     return framing;
 }

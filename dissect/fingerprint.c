@@ -7,6 +7,7 @@
 #include <mbedtls/md5.h>
 #include <mbedtls/sha256.h>
 
+#include "dissect/cursor.h"
 #include "dissect/names.h"
 
 /* A growing string; out of memory ends the program, as the arena does. */
@@ -227,7 +228,13 @@ static void ja4_alpn(const fp_client_hello *h, char out[3])
     out[0] = out[1] = '0';
     out[2] = '\0';
     if (!h->alpn_first || h->alpn_first_len == 0) return;
-    uint8_t first = h->alpn_first[0], last = h->alpn_first[h->alpn_first_len - 1];
+    /* The bytes come from the wire: read them through a cursor. */
+    cursor c = cur_make(h->alpn_first, h->alpn_first_len);
+    uint8_t first = 0, last = 0;
+    cur_u8(&c, &first);
+    last = first;
+    cur_skip(&c, cur_left(&c) ? cur_left(&c) - 1 : 0);
+    cur_u8(&c, &last);
     if (alnum(first) && alnum(last)) {
         out[0] = (char)first;
         out[1] = (char)last;

@@ -185,10 +185,11 @@ void hs_escape(char *out, size_t cap, const uint8_t *p, size_t n)
     static const char digits[] = "0123456789abcdef";
     size_t k = 0;
     if (!cap) return;
-    for (size_t i = 0; i < n; i++) {
+    cursor c = cur_make(p, n);
+    uint8_t ch;
+    while (cur_u8(&c, &ch)) {
         char tmp[4];
         size_t m;
-        uint8_t ch = p[i];
         if (ch == '\\') {
             tmp[0] = tmp[1] = '\\';
             m = 2;
@@ -229,6 +230,24 @@ const field *hs_first_malformed(const field *f)
     return NULL;
 }
 
+/* JSON objects need unique keys: a second problem in the same object
+ * becomes "malformed_2", and so on. */
+static void unique_malformed_keys(step *s, field *f)
+{
+    unsigned n = 0;
+    for (field *k = f->first; k; k = k->next) {
+        if (f->shape == FIELD_OBJECT && k->malformed && k->shape == FIELD_LEAF && strcmp(k->name, "malformed") == 0 &&
+            ++n > 1)
+            k->name = arena_printf(&s->mem, "malformed_%u", n);
+        unique_malformed_keys(s, k);
+    }
+}
+
+void hs_finish_tree(step *s)
+{
+    if (s->malformed) unique_malformed_keys(s, s->root);
+}
+
 /* ---- dispatch ---- */
 
 void handshake_decode(conn_state *c, step *s)
@@ -241,6 +260,7 @@ void handshake_decode(conn_state *c, step *s)
         step_summarize(s, "empty handshake message");
         narrate_malformed(s);
         c->malformed = true;
+        hs_finish_tree(s);
         return;
     }
     s->msg_type = type;
@@ -251,6 +271,7 @@ void handshake_decode(conn_state *c, step *s)
         step_summarize(s, "%s, truncated header", s->name);
         narrate_malformed(s);
         c->malformed = true;
+        hs_finish_tree(s);
         return;
     }
     cursor body;
@@ -288,4 +309,5 @@ void handshake_decode(conn_state *c, step *s)
         c->malformed = true;
         narrate_malformed(s);
     }
+    hs_finish_tree(s);
 }

@@ -103,6 +103,7 @@ void hs_client_hello(conn_state *c, step *s, cursor *cur)
 {
     size_t start = cur_offset(cur), end = cur_end_offset(cur);
     bool second = c->client_hello_seen && c->hello_retry_request;
+    bool renegotiation = c->client_finished && c->server_finished && !hs_is_tls13(c->version);
     uint16_t legacy;
     const uint8_t *p;
     size_t n;
@@ -184,7 +185,7 @@ void hs_client_hello(conn_state *c, step *s, cursor *cur)
 
 done:
     summarize_client_hello(c, s);
-    narrate_client_hello(c, s, second);
+    narrate_client_hello(c, s, second, renegotiation);
 }
 
 /* ---- ServerHello ---- */
@@ -459,4 +460,5 @@ done:
         c->malformed = true;
         narrate_malformed(s);
     }
+    hs_finish_tree(s);
 }

@@ -1,6 +1,7 @@
 /* Shared by the handshake decoders (handshake.c, hello.c, extensions.c,
- * hs_messages.c, hs_keyex.c, narrate.c): small field helpers over the
- * cursor, the extension decoder's context and the narration entry points.
+ * ext_tls13.c, hs_messages.c, hs_keyex.c, narrate.c, narrate_records.c):
+ * small field helpers over the cursor, the extension decoder's context and
+ * the narration entry points.
  * Not part of the dissector's interface: include dissect/handshake.h. */
 #ifndef TLSVIEW_HS_INTERNAL_H
 #define TLSVIEW_HS_INTERNAL_H
@@ -69,6 +70,8 @@ const char *hs_version_name(uint16_t v);
 const char *hs_sigalg_name(step *s, uint16_t v);
 field *hs_sigalg(step *s, field *parent, const char *name, cursor *cur, uint16_t *out);
 
+/* Last touch on a decoded tree: keeps object keys unique. */
+void hs_finish_tree(step *s);
 /* The first malformed leaf under f (depth first), or NULL. */
 const field *hs_first_malformed(const field *f);
 
@@ -127,6 +130,38 @@ typedef struct ext_ctx {
     size_t n_types;
 } ext_ctx;
 
+/* One extension being decoded: its object and a cursor over its body. */
+typedef struct ext_body {
+    ext_ctx *x;
+    step *s;
+    field *obj;        /* the extension's object */
+    cursor *b;         /* its body */
+    const char *what;  /* its name, for messages */
+} ext_body;
+
+/* Vectors inside an extension body; each reports its own problems and
+ * returns NULL after one.  `store` (may be NULL) gets an arena array of
+ * the values in order. */
+field *ext_code16_list(ext_body *e, unsigned len_bytes, const char *name, const char *item,
+                       const char *(*namefn)(uint16_t), bool sigalg, uint16_t **store, size_t *n_store);
+field *ext_code8_list(ext_body *e, const char *name, const char *item, const char *(*namefn)(uint8_t),
+                      uint8_t **store, size_t *n_store);
+/* ALPN's ProtocolNameList; `joined` (may be NULL) gets "a,b,c". */
+field *ext_protocol_list(ext_body *e, const char *name, char *joined, size_t joined_cap,
+                         const uint8_t **first, size_t *first_len, unsigned *count);
+field *ext_opaque_list(ext_body *e, unsigned len_bytes, const char *name, unsigned item_len_bytes,
+                       const char *item);
+
+/* Decoders in ext_tls13.c: false when they already reported a problem. */
+bool ext_pre_shared_key(ext_body *e);
+bool ext_early_data(ext_body *e);
+bool ext_supported_versions(ext_body *e);
+bool ext_cookie(ext_body *e);
+bool ext_oid_filters(ext_body *e);
+bool ext_key_share(ext_body *e);
+bool ext_encrypted_client_hello(ext_body *e);
+bool ext_application_settings(ext_body *e);
+
 /* Decodes an extensions block (2-byte length, then extensions) at the
  * cursor into a list "extensions" under parent.  Returns false when the
  * block's own framing was broken (a malformed field says where); a bad
@@ -159,7 +194,9 @@ void hs_client_key_exchange(conn_state *c, step *s, cursor *cur);
 
 const char *hs_who(direction d);   /* "Client" / "Server" */
 
-void narrate_client_hello(const conn_state *c, step *s, bool second_hello);
+/* second_hello: after a HelloRetryRequest; renegotiation: after a
+ * completed TLS <= 1.2 handshake. */
+void narrate_client_hello(const conn_state *c, step *s, bool second_hello, bool renegotiation);
 void narrate_sslv2_client_hello(const conn_state *c, step *s);
 void narrate_server_hello(const conn_state *c, step *s, bool downgrade_marker);
 void narrate_hello_retry_request(const conn_state *c, step *s, bool has_group, uint16_t group, bool cookie);

@@ -17,7 +17,9 @@ static bool tls13_or_guess(const conn_state *c, bool looks13)
 
 /* ---- Certificate ---- */
 
-enum { CHAIN_MAX = 16 };
+/* Certificates kept for validation, and decoded into fields: a chain
+ * longer than that is hostile, and each entry costs memory. */
+enum { CHAIN_MAX = 16, CERTS_DECODED_MAX = 64 };
 
 /* The one place a certificate's DER becomes fields and a summary. */
 static void describe_certificate(step *s, field *entry, size_t off, const uint8_t *der, size_t len,
@@ -46,6 +48,14 @@ void hs_certificate(conn_state *c, step *s, cursor *cur)
     field *list = field_list(s, NULL, "certificates", off, cur_offset(cur) - off);
     while (!cur_empty(&list_cur)) {
         size_t eoff = cur_offset(&list_cur);
+        if (n == CERTS_DECODED_MAX) {
+            size_t rest = cur_left(&list_cur);
+            field_uint(s, NULL, "bytes_not_decoded", eoff, rest, rest);
+            conn_note(c, "A Certificate message held more than %u certificates; tlsview decoded the first %u.",
+                      CERTS_DECODED_MAX, CERTS_DECODED_MAX);
+            cur_skip_rest(&list_cur, NULL, NULL);
+            break;
+        }
         field *entry = field_object(s, list, "certificate", eoff, 0);
         uint32_t dlen;
         cursor dc = list_cur;

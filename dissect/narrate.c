@@ -94,7 +94,7 @@ static const char *group_or(uint16_t g) { return or_unknown(hs_group_name(g), "a
 
 /* ---- hellos ---- */
 
-void narrate_client_hello(const conn_state *c, step *s, bool second_hello)
+void narrate_client_hello(const conn_state *c, step *s, bool second_hello, bool renegotiation)
 {
     if (!c->client_hello_seen) {
         step_narrate(s, "Client: Hello — but this ClientHello is too damaged to read.");
@@ -110,13 +110,14 @@ void narrate_client_hello(const conn_state *c, step *s, bool second_hello)
                  or_unknown(tls_version_name(c->client_legacy_version), "an unknown version"));
     }
     snprintf(first, sizeof first, "%s", or_unknown(tls_cipher_suite_name(c->first_suite), "an unknown suite"));
+    const char *hello = renegotiation ? "Hello again — let's renegotiate this connection, under the encryption we "
+                                        "already share!"
+                        : second_hello ? "Hello again!" : "Hello!";
     if (c->n_offered_suites)
-        step_narrate(s, "Client: %s I speak %s and offer %u cipher suite%s, %s first.",
-                     second_hello ? "Hello again!" : "Hello!", versions, c->n_offered_suites,
-                     c->n_offered_suites == 1 ? "" : "s", first);
-    else
-        step_narrate(s, "Client: %s I speak %s but offer no cipher suite at all.", second_hello ? "Hello again!" : "Hello!",
-                     versions);
+        step_narrate(s, "Client: %s I speak %s and offer %u cipher suite%s, %s first.", hello, versions,
+                     c->n_offered_suites, c->n_offered_suites == 1 ? "" : "s", first);
+    else step_narrate(s, "Client: %s I speak %s but offer no cipher suite at all.", hello, versions);
+    if (renegotiation) return;
 
     or_list(c->alpn_offered, alpn, sizeof alpn);
     if (c->sni[0] && c->alpn_offered[0]) step_narrate(s, "I want to reach %s and speak %s.", c->sni, alpn);
@@ -130,13 +131,15 @@ void narrate_client_hello(const conn_state *c, step *s, bool second_hello)
     } else if (offers13 && c->client_offered_psk) {
         step_narrate(s, "I also hold a ticket from an earlier session and would like to resume it%s.",
                      c->client_offered_early_data ? ", and I'm already sending early data" : "");
-    } else if (!offers13 && c->client_offered_ticket) {
+    } else if (offers13 && c->n_client_key_shares) {
+        step_narrate(s, "I already send %s %s key share, so we can be done in one round trip%s.",
+                     article(hs_group_name(c->client_key_share_groups[0])), group_or(c->client_key_share_groups[0]),
+                     c->client_offered_ticket ? "; and should we settle on TLS 1.2, here is the session ticket you "
+                                                "gave me last time" : "");
+    } else if (c->client_offered_ticket) {
         step_narrate(s, "I present the session ticket you gave me last time, to resume that session.");
     } else if (!offers13 && c->client_session_id_len) {
         step_narrate(s, "I'd like to resume our earlier session (its id is in this hello).");
-    } else if (offers13 && c->n_client_key_shares) {
-        step_narrate(s, "I already send %s %s key share, so we can be done in one round trip.",
-                     article(hs_group_name(c->client_key_share_groups[0])), group_or(c->client_key_share_groups[0]));
     }
 }
 
@@ -198,8 +201,8 @@ void narrate_server_hello(const conn_state *c, step *s, bool downgrade_marker)
     }
     if (c->alpn[0]) step_narrate(s, "We'll speak %s.", c->alpn);
     if (downgrade_marker)
-        step_narrate(s, "My random ends with the downgrade marker: I could speak TLS 1.3, but this hello did not "
-                        "get us there.");
+        step_narrate(s, "My random ends with the downgrade marker: I could speak TLS 1.3, but your hello did not "
+                        "offer it. A client that did offer it would now know that someone removed it on the way.");
 }
 
 void narrate_hello_retry_request(const conn_state *c, step *s, bool has_group, uint16_t group, bool cookie)
@@ -368,9 +371,9 @@ void narrate_certificate_request(const conn_state *c, step *s, unsigned n_types,
     (void)c;
     (void)n_types;
     if (tls13) step_narrate(s, "Server: Please show me your certificate too, and prove that it is yours.");
+    else if (n_cas == 1) step_narrate(s, "Server: Please show me a certificate too, issued by the authority I trust.");
     else if (n_cas)
-        step_narrate(s, "Server: Please show me a certificate too, issued by one of the %u authorit%s I trust.", n_cas,
-                     n_cas == 1 ? "y" : "ies");
+        step_narrate(s, "Server: Please show me a certificate too, issued by one of the %u authorities I trust.", n_cas);
     else step_narrate(s, "Server: Please show me a certificate too.");
 }
 
@@ -485,138 +488,4 @@ void narrate_malformed(step *s)
 {
     const field *f = hs_first_malformed(s->root);
     if (f) step_narrate(s, "Part of this message did not decode: %s.", f->value);
-}
-
-/* ---- record-level steps ---- */
-
-void narrate_change_cipher_spec(const conn_state *c, step *s)
-{
-    const char *who = hs_who(s->dir);
-    if (c->version == 0x0304) {
-        step_narrate(s, "%s: ChangeCipherSpec — in TLS 1.3 it means nothing: it is sent only so that middleboxes "
-                        "expecting TLS 1.2 let the connection through. Encryption has already begun.", who);
-        return;
-    }
-    step_narrate(s, "%s: From now on everything I send is encrypted with the keys we just agreed on.", who);
-}
-
-typedef struct alert_text {
-    uint8_t code;
-    const char *text;
-} alert_text;
-
-/* What each alert usually means in practice. */
-static const alert_text alert_texts[] = {
-    { 10, "A message arrived that does not belong at this point of the protocol: usually a bug or two incompatible "
-          "implementations." },
-    { 20, "A record failed its integrity check: the two sides are using different keys (for example, they derived "
-          "different secrets), or the data was corrupted or tampered with in transit." },
-    { 21, "A record could not be decrypted properly (an old alert, kept for compatibility)." },
-    { 22, "A record was longer than the protocol allows." },
-    { 30, "Compressed data could not be decompressed." },
-    { 40, "We could not agree on how to secure the connection: usually no common cipher suite, protocol version or "
-          "key exchange group, or a required extension was missing." },
-    { 41, "The client has no certificate to send (SSL 3.0)." },
-    { 42, "A certificate was corrupt, or its signature did not verify." },
-    { 43, "The kind of certificate sent is not supported." },
-    { 44, "A certificate was revoked by its issuer." },
-    { 45, "A certificate has expired or is not yet valid: check its dates and the clocks." },
-    { 46, "A certificate was not accepted, often because its chain is not trusted." },
-    { 47, "A field of the handshake had a value that is invalid or inconsistent with the rest." },
-    { 48, "The certificate chain was not trusted: it does not lead to an authority the peer knows (self-signed, a "
-          "private CA, or a missing intermediate certificate)." },
-    { 49, "The peer's identity was valid but access was refused by policy." },
-    { 50, "A message could not be parsed: a field had a wrong length or was cut short." },
-    { 51, "A signature or a Finished check failed: wrong keys, a transcript that differs between the two sides, or a "
-          "tampered handshake." },
-    { 60, "An export restriction was violated (an old alert)." },
-    { 70, "The peer does not support the offered protocol version: one side is too old or too new for the other." },
-    { 71, "Every cipher suite offered is too weak for the peer." },
-    { 80, "Something went wrong inside the peer itself, unrelated to the protocol." },
-    { 86, "The client retried with a lower version than it supports: possibly a downgrade attack, so the server "
-          "refuses." },
-    { 90, "The application cancelled the handshake." },
-    { 100, "The peer refuses to renegotiate." },
-    { 109, "A required extension was missing." },
-    { 110, "An extension arrived that was not offered or is not allowed in that message." },
-    { 111, "A certificate could not be fetched from the URL given." },
-    { 112, "The server does not host the name the client asked for (SNI)." },
-    { 113, "The OCSP response about the certificate was invalid or unacceptable." },
-    { 114, "A certificate's hash did not match." },
-    { 115, "The server does not know the pre-shared key the client named." },
-    { 116, "The server requires a client certificate and none was sent." },
-    { 120, "There is no application protocol in common (ALPN)." },
-    { 121, "The server requires Encrypted Client Hello and the client did not use it." },
-};
-
-void narrate_alert(const conn_state *c, step *s, uint8_t level, uint8_t description)
-{
-    const char *who = hs_who(s->dir);
-    bool done = c->client_finished && c->server_finished;
-    if ((s->encrypted && !s->decrypted) || description == 255) {
-        if (done)
-            step_narrate(s, "%s: An encrypted alert — at this point almost certainly close_notify, a polite goodbye.",
-                         who);
-        else
-            step_narrate(s, "%s: An encrypted alert during the handshake — most likely an error, but without keys "
-                            "tlsview cannot read which.", who);
-        return;
-    }
-    const char *name = or_unknown(tls_alert_description_name(description), "unknown");
-    if (description == 0) {
-        step_narrate(s, "%s: close_notify — a polite goodbye: I will send nothing more on this connection.", who);
-        return;
-    }
-    if (description == 90) {
-        step_narrate(s, "%s: user_canceled — the application gave up on this handshake.", who);
-        return;
-    }
-    const char *lv = level == 2 ? "Fatal alert" : level == 1 ? "Warning alert" : "Alert";
-    const char *text = NULL;
-    for (size_t i = 0; i < sizeof alert_texts / sizeof alert_texts[0]; i++)
-        if (alert_texts[i].code == description) text = alert_texts[i].text;
-    if (text) step_narrate(s, "%s: %s %s. %s", who, lv, name, text);
-    else step_narrate(s, "%s: %s %s (%u).", who, lv, name, description);
-    if (level == 2) step_narrate(s, "The connection ends here.");
-}
-
-void narrate_app_data(const conn_state *c, step *s)
-{
-    (void)c;
-    const char *who = hs_who(s->dir);
-    size_t n = s->length ? s->length : s->nbytes;
-    if (s->decrypted)
-        step_narrate(s, "%s: %zu bytes of application data, decrypted with the keys derived during the handshake.",
-                     who, n);
-    else if (s->encrypted)
-        step_narrate(s, "%s: %zu bytes of application data, encrypted with the keys derived during the handshake.",
-                     who, n);
-    else
-        step_narrate(s, "%s: %zu bytes of application data sent in the clear, before any keys were agreed.", who, n);
-}
-
-void narrate_encrypted_handshake(const conn_state *c, step *s)
-{
-    size_t n = s->length ? s->length : s->nbytes;
-    bool client = s->dir == DIR_C2S;
-    bool mine_done = client ? c->client_finished : c->server_finished;
-    if (c->version == 0x0304) {
-        if (!client && !c->server_finished)
-            step_narrate(s, "Server: Encrypted handshake messages (%zu bytes). In TLS 1.3 everything after the "
-                            "ServerHello is encrypted (EncryptedExtensions, Certificate, CertificateVerify, Finished); "
-                            "give tlsview a key log (SSLKEYLOGFILE) to read them.", n);
-        else if (client && !c->client_finished)
-            step_narrate(s, "Client: An encrypted handshake message (%zu bytes) — most likely my Finished (after my "
-                            "certificate, if you asked for one); a key log would show it.", n);
-        else
-            step_narrate(s, "%s: An encrypted handshake message (%zu bytes) after the handshake — a session ticket or a "
-                            "key update; a key log would show it.", hs_who(s->dir), n);
-        return;
-    }
-    if (!mine_done)
-        step_narrate(s, "%s: An encrypted handshake message (%zu bytes) — almost certainly Finished, the first message "
-                        "under the new keys: a MAC over the whole handshake.", hs_who(s->dir), n);
-    else
-        step_narrate(s, "%s: An encrypted handshake message (%zu bytes) after the handshake — perhaps a "
-                        "renegotiation.", hs_who(s->dir), n);
 }

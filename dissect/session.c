@@ -126,6 +126,17 @@ static step *new_step(tls_flow *f, step_kind kind, double ts, direction dir, con
     return step_new(kind, f->conn->id, ts, dir, name);
 }
 
+/* Whether the connection speaks TLS 1.3: negotiated, or offered by the
+ * client while the server has not answered yet (0-RTT, or a capture whose
+ * packets cross). */
+static bool speaks_tls13(const conn_state *c)
+{
+    if (c->version) return c->version == 0x0304;
+    for (unsigned i = 0; i < c->n_offered_versions; i++)
+        if (c->offered_versions[i] == 0x0304) return true;
+    return false;
+}
+
 static void update_outcome(conn_state *c)
 {
     if (c->outcome == HS_INCOMPLETE && c->client_finished && c->server_finished)
@@ -191,6 +202,8 @@ static void start_connection(dissector *d, tls_flow *f, int side, const uint8_t 
     for (int i = 0; i < 2; i++) {
         f->dir[i].last_message = -1;
         f->dir[i].resync = mid_stream;
+        /* Joining mid-stream, the handshake is most likely over. */
+        f->dir[i].protected = mid_stream;
     }
     if (mid_stream) conn_note(c, "The capture starts in the middle of this connection: its beginning is missing.");
     d->stats.tls_connections++;
@@ -233,12 +246,6 @@ static void handshake_message(dissector *d, tls_flow *f, direction dir, const ui
     d->stats.handshake_messages++;
     f->dir[dir].last_message = type;
     if (type == 14) f->server_hello_done = true;
-    /* TLS 1.3: everything after the ServerHello is protected. */
-    const field *hrr = type == 2 ? field_child(s->root, "hello_retry_request") : NULL;
-    if (type == 2 && c->version == 0x0304 && !(hrr && hrr->value && strcmp(hrr->value, "true") == 0)) {
-        f->dir[DIR_C2S].protected = true;
-        f->dir[DIR_S2C].protected = true;
-    }
     update_outcome(c);
     emit(d, f, s);
 }
@@ -347,7 +354,7 @@ static void change_cipher_spec(dissector *d, tls_flow *f, direction dir, const u
         if (v != 1) field_malformed(s, NULL, 0, 1, "ChangeCipherSpec value %u (expected 1)", v);
     }
     if (n != 1) field_malformed(s, NULL, 0, n, "ChangeCipherSpec of %zu bytes (expected 1)", n);
-    bool tls13 = c->version == 0x0304;
+    bool tls13 = speaks_tls13(c);
     field_bool(s, NULL, "middlebox_compatibility", 0, n, tls13);
     if (dir == DIR_C2S) c->client_ccs = true;
     else c->server_ccs = true;
@@ -446,8 +453,13 @@ static void opaque_record(dissector *d, tls_flow *f, direction dir, uint8_t type
 {
     conn_state *c = f->conn;
     direction_state *ds = &f->dir[dir];
+    bool tls13 = speaks_tls13(c);
+    if (tls13 && !c->server_hello_seen) {
+        /* Before the ServerHello only 0-RTT early data can be protected. */
+        app_data(d, f, dir, body, n, true, ts);
+        return;
+    }
     ds->protected_records++;
-    bool tls13 = c->version == 0x0304;
     if (type == CT_HANDSHAKE) {
         encrypted_handshake(d, f, dir, n, ts);
         if (!tls13 && ds->protected_records == 1) {
@@ -524,9 +536,10 @@ static void record(dissector *d, tls_flow *f, direction dir, const record_header
     }
     ds->record_version = h->version;
 
-    /* TLS 1.3 never protects ChangeCipherSpec; before it, protection starts
-     * with ChangeCipherSpec (TLS <= 1.2) or after ServerHello (TLS 1.3). */
-    bool protected = ds->protected && h->type != CT_CHANGE_CIPHER_SPEC;
+    /* TLS 1.3 protects every record it sends as application data and
+     * nothing else (ChangeCipherSpec, the hellos and plaintext alerts go in
+     * the clear); TLS <= 1.2 protects everything after ChangeCipherSpec. */
+    bool protected = speaks_tls13(c) ? h->type == CT_APPLICATION_DATA : ds->protected;
     if (protected) {
         opaque_record(d, f, dir, h->type, body, h->body_len, ts);
         return;

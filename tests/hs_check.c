@@ -160,7 +160,8 @@ static bool computed(const char *name)
 {
     static const char *const names[] = {
         "ja3", "ja3_hash", "ja4", "ja4_r", "ja3s", "ja3s_hash", "hello_retry_request", "downgrade_sentinel",
-        "p_bits", "validation", "validation_detail", "sslv2", "record_length", "malformed", NULL,
+        "p_bits", "validation", "validation_detail", "sslv2", "record_length", "malformed", "bytes_not_decoded",
+        NULL,
     };
     for (int i = 0; names[i]; i++)
         if (strcmp(name, names[i]) == 0) return true;
@@ -202,6 +203,20 @@ static int problem(const char *label, const field *f, const char *what)
     test_fail(__FILE__, __LINE__, "%s: field %s [%u+%u] value \"%s\": %s", label, f->name, f->offset, f->length,
               f->value ? f->value : "", what);
     return 1;
+}
+
+/* An object's children must have distinct names (they become JSON keys). */
+static const field *duplicate_key(const field *f)
+{
+    if (f->shape == FIELD_OBJECT)
+        for (const field *a = f->first; a; a = a->next)
+            for (const field *b = a->next; b; b = b->next)
+                if (strcmp(a->name, b->name) == 0) return b;
+    for (const field *k = f->first; k; k = k->next) {
+        const field *d = duplicate_key(k);
+        if (d) return d;
+    }
+    return NULL;
 }
 
 static int check_field(const step *s, const field *f, const char *label, bool strict)
@@ -260,6 +275,9 @@ static int check_field(const step *s, const field *f, const char *label, bool st
 int check_offsets(const step *s, const char *label)
 {
     int bad = 0;
+    const field *d = duplicate_key(s->root);
+    test_checks++;
+    if (d) bad += problem(label, d, "its name is used twice in the same object");
     for (const field *f = s->root->first; f; f = f->next) bad += check_field(s, f, label, true);
     return bad;
 }
@@ -281,6 +299,9 @@ static void fuzz_one(const conn_state *base, direction dir, const uint8_t *b, si
     test_checks++;
     if (!in_bounds(s, s->root))
         test_fail(__FILE__, __LINE__, "%s: %s at %zu: a field runs past the bytes", label, how, at);
+    test_checks++;
+    const field *d = duplicate_key(s->root);
+    if (d) test_fail(__FILE__, __LINE__, "%s: %s at %zu: key %s used twice in one object", label, how, at, d->name);
     test_checks++;
     if (!s->narration || !s->summary)
         test_fail(__FILE__, __LINE__, "%s: %s at %zu: no narration or summary", label, how, at);

@@ -579,6 +579,13 @@ static void test_tls12_ecdhe(void)
     CHECK(c.client_finished);
     step_free(s);
 
+    /* A new ClientHello after both Finished: renegotiation. */
+    c.server_finished = true;
+    build_ch12(&t, NULL, 0);
+    s = dec_tb(&c, DIR_C2S, &t, "renegotiation ClientHello");
+    CHECK_HAS(s->narration, "Client: Hello again — let's renegotiate this connection");
+    step_free(s);
+
     tb_init(&t);
     tb_message(&t, 4);
     tb_u32(&t, 7200);
@@ -771,6 +778,18 @@ static void test_client_certificates(void)
     CHECK_HAS(s->narration, "Client: Here is my certificate, as you asked: CN=rsa");
     step_free(s);
 
+    /* A hostile chain: only the first 64 entries become fields. */
+    tb_init(&t);
+    tb_message(&t, 11);
+    tb_open(&t, 3);
+    for (int i = 0; i < 70; i++) tb_hex(&t, "000001 00");
+    tb_close(&t);
+    tb_close(&t);
+    s = dec(&c, DIR_S2C, t.b, t.n, "70 certificates", false);
+    CHECK_EQ_INT(fcount(fpath(s->root, "certificates")), 64);
+    CHECK_STR(fval(s, "bytes_not_decoded"), "24");
+    step_free(s);
+
     s = dec_hex(&c, DIR_C2S, "0f 00 00 08 0401 0004 01020304", "CertificateVerify 1.2");
     CHECK_STR(fval(s, "signature_algorithm"), "rsa_pkcs1_sha256");
     CHECK_HAS(s->narration, "Client: Here is a signature over the handshake so far");
@@ -920,11 +939,14 @@ static void test_record_level_narration(void)
     conn_init(&c);
     step *s = step_new(STEP_CHANGE_CIPHER_SPEC, 1, 1.0, DIR_C2S, "change_cipher_spec");
     c.version = 0x0304;
+    c.server_hello_seen = true;
     narrate_change_cipher_spec(&c, s);
     CHECK_HAS(s->narration, "middleboxes");
+    CHECK_HAS(s->narration, "Encryption has already begun.");
     step_free(s);
     s = step_new(STEP_CHANGE_CIPHER_SPEC, 1, 1.0, DIR_S2C, "change_cipher_spec");
     c.version = 0x0303;
+    c.server_hello_seen = true;
     narrate_change_cipher_spec(&c, s);
     CHECK_STR(s->narration, "Server: From now on everything I send is encrypted with the keys we just agreed on.");
     step_free(s);
@@ -974,11 +996,31 @@ static void test_record_level_narration(void)
     CHECK_HAS(s->narration, "almost certainly Finished");
     step_free(s);
     c.version = 0x0304;
+    c.cipher_suite = 0x1302;   /* SHA-384: a Finished record is 4 + 48 + 1 + 16 bytes */
+    c.have_cipher_suite = true;
     s = step_new(STEP_ENCRYPTED_HANDSHAKE, 1, 1.0, DIR_S2C, "encrypted_handshake");
     s->length = 2000;
     narrate_encrypted_handshake(&c, s);
-    CHECK_HAS(s->narration, "EncryptedExtensions, Certificate, CertificateVerify, Finished");
+    CHECK_HAS(s->narration, "EncryptedExtensions, Certificate, CertificateVerify and Finished");
     CHECK_HAS(s->narration, "key log");
+    step_free(s);
+    s = step_new(STEP_ENCRYPTED_HANDSHAKE, 1, 1.0, DIR_S2C, "encrypted_handshake");
+    s->length = 69;
+    narrate_encrypted_handshake(&c, s);
+    CHECK_HAS(s->narration, "by its size, my Finished");
+    step_free(s);
+
+    /* A compatibility CCS before any ServerHello: nothing encrypted yet,
+     * or 0-RTT data follows. */
+    conn_init(&c);
+    s = step_new(STEP_CHANGE_CIPHER_SPEC, 1, 1.0, DIR_C2S, "change_cipher_spec");
+    narrate_change_cipher_spec(&c, s);
+    CHECK_HAS(s->narration, "Nothing is encrypted yet");
+    step_free(s);
+    c.client_offered_early_data = true;
+    s = step_new(STEP_CHANGE_CIPHER_SPEC, 1, 1.0, DIR_C2S, "change_cipher_spec");
+    narrate_change_cipher_spec(&c, s);
+    CHECK_HAS(s->narration, "early data that follows");
     step_free(s);
 }
 

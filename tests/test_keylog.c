@@ -152,7 +152,7 @@ static void test_cap(void)
 static void test_many_warnings(void)
 {
     keylog *kl = keylog_new(0);
-    char text[200 * 8];
+    char text[200 * 8 + 1];
     text[0] = 0;
     for (int i = 0; i < 200; i++) strcat(text, "garbage\n");
     keylog_add_text(kl, "bad", text, strlen(text));

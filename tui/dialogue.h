@@ -37,6 +37,8 @@ typedef struct dialogue {
     bool rows_stale;
     const field **open;
     size_t nopen, cap_open;
+    const step **seen;          /* steps shown once: small trees open by themselves the first time */
+    size_t nseen, cap_seen;
 
     /* Bytes. */
     size_t hex_top;             /* first line shown */

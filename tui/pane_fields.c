@@ -48,9 +48,30 @@ static void add_rows(dialogue *d, const field *parent, int depth)
     }
 }
 
+static size_t count_nodes(const field *parent, size_t limit)
+{
+    size_t n = 0;
+    for (const field *f = parent->first; f && n <= limit; f = f->next) n += 1 + count_nodes(f, limit);
+    return n;
+}
+
+enum { AUTO_OPEN_NODES = 20 };
+
+/* The first time a step is shown, a small tree opens whole: there is room,
+ * and a learner sees everything without asking. */
+static void first_sight(dialogue *d, const step *s)
+{
+    for (size_t i = 0; i < d->nseen; i++)
+        if (d->seen[i] == s) return;
+    d->seen = grow(d->seen, &d->cap_seen, d->nseen + 1, sizeof(*d->seen));
+    d->seen[d->nseen++] = s;
+    if (s->root && count_nodes(s->root, AUTO_OPEN_NODES) <= AUTO_OPEN_NODES) fields_set_all(d, true);
+}
+
 void fields_rebuild(dialogue *d)
 {
     const step *s = dlg_step(d);
+    if (s && d->rows_of != s) first_sight(d, s);
     const field *keep = (d->rows_of == s && d->fsel < d->nrows) ? d->rows[d->fsel].f : NULL;
     d->nrows = 0;
     if (s && s->root) add_rows(d, s->root, 0);
@@ -135,7 +156,7 @@ void fields_move(dialogue *d, long delta)
 
 void fields_forget(dialogue *d)
 {
-    d->nrows = d->nopen = 0;
+    d->nrows = d->nopen = d->nseen = 0;
     d->fsel = d->ftop = 0;
     d->rows_of = NULL;
 }
@@ -187,7 +208,7 @@ void fields_draw(tui *t, dialogue *d, rect r, bool focused)
         bool sel = idx == d->fsel;
         if (sel) fill(y, r.x, r.w, cursor);
         int x = r.x + 1 + 2 * d->rows[idx].depth;
-        int end = r.x + r.w;
+        int end = r.x + r.w - 1;   /* the last column: the scroll marks */
         if (x >= end - 4) x = end - 4;
         const char *marker = f->first ? (fields_is_open(d, f) ? t->g.open : t->g.closed) : " ";
         x += put(t, y, x, end - x, sel ? cursor : theme_attr(T_DIM), marker);

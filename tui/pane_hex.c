@@ -32,7 +32,8 @@ static int byte_x(const dialogue *d, int i)
 static const char *no_bytes_reason(const step *s)
 {
     switch (s->kind) {
-    case STEP_KEYS: return "No bytes: tlsview derived this step; nothing like it crossed the wire.";
+    case STEP_KEYS:
+    case STEP_NOTE: return "No bytes: tlsview derived this step; nothing like it crossed the wire.";
     case STEP_GAP: return "No bytes: they are missing from the capture.";
     case STEP_APP_DATA:
         return s->encrypted && !s->decrypted ? "Encrypted application data: only its length is kept."
@@ -40,6 +41,17 @@ static const char *no_bytes_reason(const step *s)
     case STEP_ENCRYPTED_HANDSHAKE: return "Encrypted: with the right secrets tlsview would show what it says.";
     default: return "No bytes.";
     }
+}
+
+typedef struct hex_note {
+    tui *t;
+    rect r;
+} hex_note;
+
+static void note_line(void *p, int i, const char *s, size_t len)
+{
+    hex_note *h = p;
+    if (i < h->r.h) put_raw(h->t, h->r.y + i, h->r.x + 1, h->r.w - 2, theme_attr(T_DIM), s, len);
 }
 
 void hex_draw(tui *t, dialogue *d, rect r, bool focused)
@@ -50,7 +62,8 @@ void hex_draw(tui *t, dialogue *d, rect r, bool focused)
     if (!s) return;
     if (!s->nbytes || !s->bytes) {
         d->hex_bpl = 0;
-        put(t, r.y, r.x + 1, r.w - 1, theme_attr(T_DIM), no_bytes_reason(s));
+        hex_note ctx = { t, r };
+        wrap(no_bytes_reason(s), r.w - 2, note_line, &ctx);
         return;
     }
     size_t n = s->nbytes;

@@ -53,7 +53,12 @@ static void draw_step(tui *t, const dialogue *d, const step *s, size_t idx, int 
     step_label(s, label, sizeof label);
     if (derived(s)) {
         const char *mark = s->kind == STEP_GAP ? t->g.gap : t->g.derived;
-        theme_el el = s->kind == STEP_GAP ? T_WARN : s->kind == STEP_NOTE ? T_DIM : T_DERIVED;
+        /* Keys and verifications stand out; the capture's own remarks
+         * (TCP anomalies, plain "note" steps) stay quiet. */
+        theme_el el = s->malformed ? T_FAIL
+                      : s->kind == STEP_GAP ? T_WARN
+                      : s->kind == STEP_NOTE && (!s->name || strcmp(s->name, "note") == 0) ? T_DIM
+                                                                                          : T_DERIVED;
         snprintf(text, sizeof text, "%s %s", mark, label);
         int w = text_width(text, strlen(text));
         if (w > iw - 2) w = iw - 2;
@@ -102,7 +107,7 @@ void ladder_draw(tui *t, dialogue *d, rect r, bool focused)
 
     /* Column titles over the lifelines. */
     put(t, r.y, cx - 3 > r.x ? cx - 3 : r.x, 8, theme_attr(T_CLIENT) | A_UNDERLINE, "Client");
-    put(t, r.y, sx - 3, 6, theme_attr(T_SERVER) | A_UNDERLINE, "Server");
+    put(t, r.y, sx - 4, 6, theme_attr(T_SERVER) | A_UNDERLINE, "Server");
 
     int cap = ladder_capacity(r);
     if (d->cur < d->ladder_top) d->ladder_top = d->cur;
@@ -126,9 +131,9 @@ void ladder_draw(tui *t, dialogue *d, rect r, bool focused)
         /* The legend: what the lines mean. */
         char legend[160];
         char plain[16], enc[16];
-        repeat(plain, sizeof plain, t->g.hline, 2);
-        repeat(enc, sizeof enc, t->g.hline_enc, 2);
-        snprintf(legend, sizeof legend, "%s%s plain  %s%s encrypted  %s derived", plain, t->g.arrow_r, enc,
+        repeat(plain, sizeof plain, t->g.hline, 1);
+        repeat(enc, sizeof enc, t->g.hline_enc, 1);
+        snprintf(legend, sizeof legend, "%s%s clear  %s%s encrypted  %s derived", plain, t->g.arrow_r, enc,
                  t->g.arrow_r, t->g.derived);
         int w = text_width(legend, strlen(legend));
         put(t, r.y + r.h - 1, r.x + (r.w > w ? (r.w - w) / 2 : 0), r.w, theme_attr(T_DIM), legend);

@@ -199,8 +199,10 @@ void tui_draw_title(tui *t, const char *left, const char *right)
     attr_t a = theme_attr(T_TITLE);
     fill(0, 0, COLS, a);
     int rw = right ? text_width(right, strlen(right)) : 0;
+    int lw = left ? text_width(left, strlen(left)) : 0;
+    if (lw + rw + 4 > COLS) rw = 0;   /* the left part matters more; the status line has the keys */
     put(t, 0, 1, COLS - rw - 3, a, left);
-    if (right) put(t, 0, COLS - rw - 1, rw, a, right);
+    if (rw) put(t, 0, COLS - rw - 1, rw, a, right);
 }
 
 void tui_source_summary(tui *t, char *buf, size_t n)

@@ -22,6 +22,7 @@ static void dlg_destroy(void *p)
     if (!d) return;
     free(d->rows);
     free(d->open);
+    free(d->seen);
     free(d);
 }
 
@@ -251,7 +252,7 @@ static void draw_step_panes(tui *t, dialogue *d, int x, int w)
     int avail = bottom - y - 2;
     if (avail < 2) avail = 2;
     int bpl = hex_bytes_per_line(cw, s->nbytes);
-    int hex_need = s->nbytes ? (int)((s->nbytes + (size_t)bpl - 1) / (size_t)bpl) : 1;
+    int hex_need = s->nbytes ? (int)((s->nbytes + (size_t)bpl - 1) / (size_t)bpl) : 2;
     const field *sel = fields_selected(d);
     int field_need = d->nrows ? (int)d->nrows : 1;
     int hh = avail / 2;
@@ -268,7 +269,9 @@ static void draw_step_panes(tui *t, dialogue *d, int x, int w)
     }
 
     char info[256] = "";
-    if (sel && sel->length)
+    if (sel && sel->length == 1)
+        snprintf(info, sizeof info, "%s: byte %u", sel->name, sel->offset);
+    else if (sel && sel->length)
         snprintf(info, sizeof info, "%s: bytes %u%s%u (%u)", sel->name, sel->offset, t->utf8 ? "\u2013" : "-",
                  sel->offset + sel->length - 1, sel->length);
     else if (sel)
@@ -306,7 +309,6 @@ static void dlg_draw(tui *t, void *p)
         if (lw < 34) lw = 34;
         if (lw > 52) lw = 52;
         ladder_draw(t, d, (rect){ 1, 0, body, lw }, d->focus == PANE_LADDER);
-        vrule(t, 1, lw, body, theme_attr(T_BORDER));
     }
     int rx = lw ? lw + 1 : 0, rw = COLS - rx;
     if (dlg_step(d)) {

@@ -195,48 +195,61 @@ static const char *const col_titles[C_COUNT] = {
 
 static void compute_layout(const list_state *st, int width, layout *L)
 {
-    static const int mins[C_COUNT] = { 1, 12, 18, 6, 7, 10, 9, 9 };
-    static const bool flex[C_COUNT] = { false, false, true, true, false, true, true, true };
-    /* Dropped first when space runs out. */
-    static const col drop_order[] = { C_TIME, C_DECRYPT, C_SNI, C_VERSION };
-    int nat[C_COUNT];
+    /* Flexible columns get a comfortable width first; when even that does
+     * not fit, the least needed columns go (their values stay in the
+     * details below), and only then are the rest squeezed. */
+    static const int mins[C_COUNT] = { 1, 12, 16, 6, 7, 10, 10, 10 };
+    static const int comfy[C_COUNT] = { 0, 0, 24, 13, 0, 19, 25, 0 };
+    static const bool flex[C_COUNT] = { false, false, true, true, false, true, true, false };
+    static const col drop_order[] = { C_TIME, C_DECRYPT, C_VERSION };
+    int nat[C_COUNT], want[C_COUNT];
     for (int i = 0; i < C_COUNT; i++) {
-        nat[i] = st->natural[i];
-        if (nat[i] < mins[i]) nat[i] = mins[i];
+        nat[i] = st->natural[i] > mins[i] ? st->natural[i] : mins[i];
+        want[i] = flex[i] && nat[i] > comfy[i] ? comfy[i] : nat[i];
         L->show[i] = true;
     }
-    nat[C_NUM] = st->natural[C_NUM];
+    nat[C_NUM] = want[C_NUM] = st->natural[C_NUM];
     int avail = width - 1;
-    for (size_t d = 0;; d++) {
-        int total = 0, shown = 0, mintotal = 0;
-        for (int i = 0; i < C_COUNT; i++) {
-            if (!L->show[i]) continue;
-            shown++;
-            total += nat[i];
-            mintotal += flex[i] ? mins[i] : nat[i];
-        }
-        int gaps = 2 * (shown - 1);
-        if (total + gaps <= avail) {
-            for (int i = 0; i < C_COUNT; i++) L->w[i] = nat[i];
-            break;
-        }
-        if (mintotal + gaps <= avail || d >= sizeof drop_order / sizeof drop_order[0]) {
-            /* Share what is left above the minimums in proportion to need. */
-            int spare = avail - gaps - mintotal, need = 0;
-            for (int i = 0; i < C_COUNT; i++)
-                if (L->show[i] && flex[i]) need += nat[i] - mins[i];
-            for (int i = 0; i < C_COUNT; i++) {
-                if (!L->show[i]) continue;
-                if (!flex[i]) {
-                    L->w[i] = nat[i];
-                    continue;
-                }
-                int extra = need > 0 && spare > 0 ? (int)((long)spare * (nat[i] - mins[i]) / need) : 0;
-                L->w[i] = mins[i] + extra;
+    size_t d = 0;
+    int total, gaps;
+    for (;;) {
+        int shown = 0;
+        total = 0;
+        for (int i = 0; i < C_COUNT; i++)
+            if (L->show[i]) {
+                shown++;
+                total += want[i];
             }
-            break;
+        gaps = 2 * (shown - 1);
+        if (total + gaps <= avail || d >= sizeof drop_order / sizeof drop_order[0]) break;
+        L->show[drop_order[d++]] = false;
+    }
+    int spare = avail - gaps - total;
+    if (spare >= 0) {
+        /* Room to spare: towards the natural widths, in proportion. */
+        int need = 0;
+        for (int i = 0; i < C_COUNT; i++)
+            if (L->show[i]) need += nat[i] - want[i];
+        for (int i = 0; i < C_COUNT; i++) {
+            L->w[i] = want[i];
+            if (L->show[i] && need > 0) {
+                int extra = (int)((long)(spare < need ? spare : need) * (nat[i] - want[i]) / need);
+                L->w[i] += extra;
+            }
         }
-        L->show[drop_order[d]] = false;
+    } else {
+        /* Squeeze the flexible columns towards their minimums. */
+        int over = -spare, room = 0;
+        for (int i = 0; i < C_COUNT; i++)
+            if (L->show[i] && flex[i]) room += want[i] - mins[i];
+        for (int i = 0; i < C_COUNT; i++) {
+            L->w[i] = want[i];
+            if (L->show[i] && flex[i] && room > 0) {
+                int cut = (int)(((long)over * (want[i] - mins[i]) + room - 1) / room);
+                if (cut > want[i] - mins[i]) cut = want[i] - mins[i];
+                L->w[i] -= cut;
+            }
+        }
     }
     int x = 1;
     for (int i = 0; i < C_COUNT; i++) {

@@ -20,6 +20,7 @@ def main():
         print(__doc__, file=sys.stderr)
         return 2
     root, name, loc, program = sys.argv[1:5]
+    program = os.path.abspath(program)   # it runs in SOURCE_ROOT
     args = sys.argv[5:]
     here = os.path.join(root, 'tests', 'tui')
     script = os.path.join(here, name + '.keys')

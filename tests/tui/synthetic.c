@@ -50,21 +50,34 @@ static void client_hello(sink *k, conn_state *c, double ts)
     field_code(s, NULL, "legacy_version", 4, 2, 0x0303, 4, "TLS 1.2");
     field_hex(s, NULL, "random", 6, 32, s->bytes + 6, 32);
     field_uint(s, NULL, "session_id_length", 38, 1, 0);
-    field *suites = field_list(s, NULL, "cipher_suites", 39, 8);
-    field_code(s, suites, "suite", 41, 2, 0x009c, 4, "TLS_RSA_WITH_AES_128_GCM_SHA256");
-    field_code(s, suites, "suite", 43, 2, 0x002f, 4, "TLS_RSA_WITH_AES_128_CBC_SHA");
-    field_code(s, suites, "suite", 45, 2, 0x00ff, 4, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV");
-    field *cm = field_list(s, NULL, "compression_methods", 47, 2);
-    field_code(s, cm, "method", 48, 1, 0, 2, "null");
-    field *exts = field_list(s, NULL, "extensions", 49, 35);
-    field *sni = field_object(s, exts, "server_name", 51, 20);
-    field_code(s, sni, "type", 51, 2, 0, 4, "server_name");
-    field_uint(s, sni, "length", 53, 2, 16);
-    field_text(s, sni, "host_name", 60, 11, "example.com");
-    field *ems = field_object(s, exts, "extended_master_secret", 71, 4);
-    field_code(s, ems, "type", 71, 2, 23, 4, "extended_master_secret");
-    step_summarize(s, "TLS 1.2, 3 cipher suites, SNI example.com");
-    step_narrate(s, "The client says hello: it can speak up to TLS 1.2, offers 3 cipher suites in order of "
+    static const struct {
+        uint16_t code;
+        const char *name;
+    } offered[] = {
+        { 0x009c, "TLS_RSA_WITH_AES_128_GCM_SHA256" },
+        { 0x009d, "TLS_RSA_WITH_AES_256_GCM_SHA384" },
+        { 0xc02f, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" },
+        { 0xc030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384" },
+        { 0xcca8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256" },
+        { 0x002f, "TLS_RSA_WITH_AES_128_CBC_SHA" },
+        { 0x0035, "TLS_RSA_WITH_AES_256_CBC_SHA" },
+        { 0x000a, "TLS_RSA_WITH_3DES_EDE_CBC_SHA" },
+        { 0x00ff, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV" },
+    };
+    field *suites = field_list(s, NULL, "cipher_suites", 39, 20);
+    for (size_t i = 0; i < sizeof offered / sizeof offered[0]; i++)
+        field_code(s, suites, "suite", 41 + 2 * i, 2, offered[i].code, 4, offered[i].name);
+    field *cm = field_list(s, NULL, "compression_methods", 59, 2);
+    field_code(s, cm, "method", 60, 1, 0, 2, "null");
+    field *exts = field_list(s, NULL, "extensions", 61, 23);
+    field *sni = field_object(s, exts, "server_name", 63, 16);
+    field_code(s, sni, "type", 63, 2, 0, 4, "server_name");
+    field_uint(s, sni, "length", 65, 2, 12);
+    field_text(s, sni, "host_name", 68, 11, "example.com");
+    field *ems = field_object(s, exts, "extended_master_secret", 79, 4);
+    field_code(s, ems, "type", 79, 2, 23, 4, "extended_master_secret");
+    step_summarize(s, "TLS 1.2, 9 cipher suites, SNI example.com");
+    step_narrate(s, "The client says hello: it can speak up to TLS 1.2, offers 9 cipher suites in order of "
                     "preference, and asks for the site example.com. Its 32 random bytes will go into every "
                     "key of this connection.");
     c->client_hello_seen = true;
