@@ -276,13 +276,20 @@ static void draw_step_panes(tui *t, dialogue *d, int x, int w)
                  sel->offset + sel->length - 1, sel->length);
     else if (sel)
         snprintf(info, sizeof info, "%s", sel->name);
+    /* Both fit with room to spare: the bytes follow the fields closely. */
+    int gap = 0;
+    if (hh >= hex_need && fh > field_need + 1) {
+        int keep = field_need > 3 ? field_need : 3;
+        gap = 1;
+        fh = keep;
+    }
     pane_title(t, y, x, w, "Fields", d->focus == PANE_FIELDS, info);
     fields_draw(t, d, (rect){ y + 1, x, fh, w }, d->focus == PANE_FIELDS);
-    y += 1 + fh;
+    y += 1 + fh + gap;
     char binfo[64] = "";
     if (s->nbytes) snprintf(binfo, sizeof binfo, "%zu bytes", s->nbytes);
     pane_title(t, y, x, w, "Bytes", d->focus == PANE_HEX, binfo);
-    hex_draw(t, d, (rect){ y + 1, x, bottom - y - 1, w }, d->focus == PANE_HEX);
+    hex_draw(t, d, (rect){ y + 1, x, gap ? hh : bottom - y - 1, w }, d->focus == PANE_HEX);
 }
 
 static void dlg_draw(tui *t, void *p)
