@@ -536,7 +536,10 @@ static bool derive_keys_from_master(tls_crypto *t)
     for (int i = 0; i < 2; i++) {
         dir_state *ds = &t->d[i];
         const uint8_t *ivp = km.iv[i];
-        bool late = ds->protected && ds->phase_records > 0;
+        /* protected but without keys so far: they take effect at once;
+         * otherwise (first handshake, renegotiation) at the next CCS */
+        bool now = ds->protected && !ds->active;
+        bool late = now && ds->phase_records > 0;
         /* Keys after the fact: with a chained IV (SSL 3.0, TLS 1.0 CBC) the
          * last cipher block seen is the IV; RC4 cannot catch up. */
         if (late && iv && v <= TLS_VERSION_TLS10) {
@@ -546,7 +549,7 @@ static bool derive_keys_from_master(tls_crypto *t)
         if (late && t->suite.cipher == CIPHER_RC4_128) continue;
         protect_ctx *pc = make_ctx(t, v, t->suite.cipher, t->suite.mac, km.key[i], km.key_len, ivp,
                                    km.iv_len, km.mac_key[i], km.mac_key_len);
-        install(t, (direction)i, pc, !ds->protected);
+        install(t, (direction)i, pc, !now);
     }
     mbedtls_platform_zeroize(&km, sizeof km);
     t->keys_derived = true;

@@ -306,6 +306,18 @@ static void note_unknown_label(keylog *kl, kl_file *f, const char *name, unsigne
     warn(kl, "%s:%lu: label %s is not one tlsview uses; such lines are skipped", name, line, label);
 }
 
+static bool starts_with(const uint8_t *t, size_t n, const char *prefix)
+{
+    size_t k = strlen(prefix);
+    return n >= k && memcmp(t, prefix, k) == 0;
+}
+
+static bool silently_ignored(const uint8_t *lab, size_t n)
+{
+    return starts_with(lab, n, "CLIENT_TRAFFIC_SECRET_") || starts_with(lab, n, "SERVER_TRAFFIC_SECRET_") ||
+           starts_with(lab, n, "ECH_");
+}
+
 /* Parses one line (without its newline).  Returns 1 if an entry was
  * added, 0 otherwise; `quiet` suppresses the warning (for a held-back
  * last line). */
@@ -337,8 +349,10 @@ static int parse_line(keylog *kl, kl_file *f, const char *name, unsigned long li
             if (!((lab[i] >= 'A' && lab[i] <= 'Z') || (lab[i] >= '0' && lab[i] <= '9') || lab[i] == '_'))
                 upper = false;
         if (upper && key_n && sec_n && !extra_n && all_hex(keyt, key_n) && all_hex(sect, sec_n)) {
-            /* well-formed, just a label we have no use for */
-            if (!quiet) note_unknown_label(kl, f, name, line, lab, lab_n);
+            /* well-formed, just a label we have no use for; the later
+             * generations of traffic secrets (tlsview derives them from
+             * KeyUpdate) and ECH lines are skipped silently */
+            if (!quiet && !silently_ignored(lab, lab_n)) note_unknown_label(kl, f, name, line, lab, lab_n);
             return 0;
         }
         *bad = true;

@@ -8,7 +8,9 @@
  * SERVER_TRAFFIC_SECRET_0, EXPORTER_SECRET, EARLY_EXPORTER_SECRET.
  * Comments (#), blank lines and CRLF line ends are fine.  A line that does
  * not parse becomes a warning "file:line: what" and is skipped; lines with a
- * label tlsview does not use are skipped with one warning per label and file.
+ * label tlsview does not use are skipped with one warning per label and file
+ * (silently for the later CLIENT/SERVER_TRAFFIC_SECRET_<n> generations,
+ * which tlsview derives itself from KeyUpdate, and for ECH_* lines).
  * A later line for the same (label, key) replaces the earlier one.
  *
  * Lookups are hashed by (label, key): constant time however long the file.
