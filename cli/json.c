@@ -133,6 +133,30 @@ static void json_step(sink *k, const conn_state *c, step *s)
             json_write_string(out, desc->value);
         }
     }
+    if (s->kind == STEP_KEYS) {
+        /* Each secret by name at the top: "master_secret":"hex" (values
+         * are in the fields only with --secrets). */
+        const field *list = field_child(s->root, "secrets");
+        for (const field *x = list ? list->first : NULL; x; x = x->next) {
+            const field *name = field_child(x, "name"), *value = field_child(x, "value");
+            if (!name || !value) continue;
+            fputc(',', out);
+            json_write_string(out, name->value);
+            putc(':', out);
+            json_write_string(out, value->value);
+        }
+    }
+    if (s->kind == STEP_APP_DATA) {
+        const field *preview = field_child(s->root, "preview"), *text = field_child(s->root, "text");
+        if (preview) {
+            fputs(",\"preview\":", out);
+            json_write_string(out, preview->value);
+        }
+        if (text) {
+            fputs(",\"text\":", out);
+            json_write_string(out, text->value);
+        }
+    }
     fprintf(out, ",\"length\":%" PRIu32 ",\"encrypted\":%s", s->length, s->encrypted ? "true" : "false");
     if (s->encrypted) fprintf(out, ",\"decrypted\":%s", s->decrypted ? "true" : "false");
     if (s->malformed) fputs(",\"malformed\":true", out);

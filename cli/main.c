@@ -16,6 +16,8 @@
 #include "cli/render.h"
 #include "dissect/certificate.h"
 #include "dissect/config.h"
+#include "dissect/keylog.h"
+#include "dissect/keyring.h"
 #include "dissect/session.h"
 #include "tui/tui.h"
 
@@ -70,6 +72,8 @@ typedef struct run {
     output_mode mode;
     sink *out;
     cert_store *cas;
+    keyring *keys;
+    keylog *keylog;
     dissect_config cfg;
     dissector *d;
     stream_handler handler;
@@ -86,7 +90,49 @@ static void run_free(run *r)
     if (r->tui) tui_free(r->tui);
     else render_sink_free(r->out);
     cert_store_free(r->cas);
+    keyring_free(r->keys);
+    keylog_free(r->keylog);
     options_free(&r->o);
+}
+
+/* Bad lines of a key log are skipped, each reported with its line number. */
+static void report_keylog_warnings(keylog *kl)
+{
+    for (size_t i = 0; i < keylog_warning_count(kl); i++) fprintf(stderr, "tlsview: %s\n", keylog_warning(kl, i));
+    if (keylog_warnings_dropped(kl))
+        fprintf(stderr, "tlsview: ... and %zu more key log warnings\n", keylog_warnings_dropped(kl));
+    keylog_clear_warnings(kl);
+}
+
+/* -k and -l (or $SSLKEYLOGFILE): the secrets that decrypt. */
+static bool load_secrets(run *r)
+{
+    options *o = &r->o;
+    const char *password = o->key_password ? o->key_password : getenv("TLSVIEW_KEY_PASSWORD");
+    if (o->n_key_files) {
+        r->keys = keyring_new();
+        for (size_t i = 0; i < o->n_key_files; i++) {
+            char msg[512];
+            keyring_result kr = keyring_add_file(r->keys, o->key_files[i], password, msg, sizeof msg);
+            if (kr == KEYRING_ERROR) {
+                snprintf(r->err, sizeof r->err, "%s", msg);
+                return false;
+            }
+            if (kr == KEYRING_NOT_RSA) fprintf(stderr, "tlsview: %s\n", msg);
+        }
+    }
+    const char *env = getenv("SSLKEYLOGFILE");
+    if (!o->n_keylog_files && env && *env) {
+        fprintf(stderr, "tlsview: using the key log %s named by SSLKEYLOGFILE\n", env);
+        o->keylog_files[o->n_keylog_files++] = env;
+    }
+    if (o->n_keylog_files) {
+        r->keylog = keylog_new(0);
+        for (size_t i = 0; i < o->n_keylog_files; i++)
+            if (keylog_add_file(r->keylog, o->keylog_files[i], r->err, sizeof r->err) < 0) return false;
+        report_keylog_warnings(r->keylog);
+    }
+    return true;
 }
 
 /* Loads keys and trust anchors, makes the view, opens the capture.
@@ -98,6 +144,7 @@ static bool run_setup(run *r)
         if (!readable("key file", o->key_files[i])) return false;
     for (size_t i = 0; i < o->n_keylog_files; i++)
         if (!readable("key log", o->keylog_files[i])) return false;
+    if (!load_secrets(r)) return false;
 
     r->mode = o->output;
     if (r->mode == OUT_AUTO) r->mode = isatty(STDOUT_FILENO) ? OUT_TUI : OUT_TEXT;
@@ -118,6 +165,8 @@ static bool run_setup(run *r)
 
     r->cfg = (dissect_config){
         .cas = r->cas,
+        .keys = r->keys,
+        .keylog = r->keylog,
         .records = o->records,
         .secrets = o->secrets,
         .data = o->data,
@@ -158,6 +207,8 @@ static int run_loop(run *r)
             return 1;
         }
         if (got == 0 || stop_requested) return 0;
+        /* Live: browsers append to their key log as they connect. */
+        if (r->keylog && r->o.iface && keylog_reload(r->keylog) > 0) report_keylog_warnings(r->keylog);
         if (r->o.max_connections && dissector_get_stats(r->d)->ended >= r->o.max_connections) return 0;
     }
 }

@@ -103,6 +103,18 @@ static void text_step(sink *k, const conn_state *c, step *s)
     if (s->malformed) fputs("  [malformed]", out);
     fputc('\n', out);
     if (s->narration) wrapped(out, s->narration, 6);
+    if (s->kind == STEP_KEYS && !t->o.verbose) {
+        /* With --secrets the values are there: show them. */
+        const field *list = field_child(s->root, "secrets");
+        for (const field *x = list ? list->first : NULL; x; x = x->next) {
+            const field *name = field_child(x, "name"), *value = field_child(x, "value");
+            if (name && value) fprintf(out, "      %s = %s\n", name->value, value->value);
+        }
+    }
+    if (s->kind == STEP_APP_DATA && !t->o.verbose) {
+        const field *text = field_child(s->root, "text");
+        if (text) wrapped(out, text->value, 6);
+    }
     if (t->o.verbose) field_tree(out, s->root, 0, false);
     else {
         for (const field *f = s->root->first; f; f = f->next)

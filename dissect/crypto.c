@@ -600,14 +600,41 @@ static bool master_from_pms(tls_crypto *t, const uint8_t pms[48], const char *so
     return true;
 }
 
+/* No certificate seen (the capture started late, or it was lost): try the
+ * RSA keys of the right size; PKCS#1 padding and the version bytes make a
+ * wrong key fail almost always, and the record MACs catch the rest. */
+static const server_key *guess_rsa_key(tls_crypto *t, keyring *kr, uint8_t pms[48], uint16_t *pv)
+{
+    for (size_t i = 0; i < keyring_count(kr); i++) {
+        const server_key *k = keyring_key(kr, i);
+        if (!server_key_is_rsa(k) || (server_key_bits(k) + 7) / 8 != t->enc_pms_len) continue;
+        if (keyring_decrypt_pms(kr, k, t->enc_pms, t->enc_pms_len, t->c->client_legacy_version, pms, pv) == PMS_OK)
+            return k;
+    }
+    return NULL;
+}
+
 static bool try_rsa(tls_crypto *t)
 {
     conn_state *c = t->c;
     keyring *kr = the_keyring(t);
-    if (!kr || !t->cke_seen || !t->key || t->suite.kx != KX_RSA || t->pms_tried) return false;
-    t->pms_tried = true;
+    if (!kr || !t->cke_seen || t->suite.kx != KX_RSA || t->pms_tried) return false;
     uint8_t pms[48];
     uint16_t pv = 0;
+    if (!t->key && !t->cert_seen) {
+        t->pms_tried = true;
+        const server_key *k = guess_rsa_key(t, kr, pms, &pv);
+        if (!k) return false;
+        emit(t, "pre_master_secret", pms, 48,
+             "Decrypted from the ClientKeyExchange with the RSA private key %s (PKCS#1 v1.5); the "
+             "server certificate was not seen, so the key was chosen because it decrypts this.",
+             server_key_name(k));
+        bool ok = master_from_pms(t, pms, "from RSA decryption with the server key");
+        mbedtls_platform_zeroize(pms, sizeof pms);
+        return ok;
+    }
+    if (!t->key) return false;
+    t->pms_tried = true;
     t->pms_result = keyring_decrypt_pms(kr, t->key, t->enc_pms, t->enc_pms_len,
                                         c->client_legacy_version, pms, &pv);
     if (t->pms_result == PMS_BAD_PADDING || t->pms_result == PMS_BAD_LENGTH) {
@@ -641,7 +668,9 @@ static bool try_cache(tls_crypto *t)
         e = cache_find(t->cache, CACHE_SID, c->server_session_id, c->server_session_id_len);
         how = "session ID";
     }
-    if (!e && t->client_ticket) {
+    /* a ticket counts only if the server did not go on with a full
+     * handshake (it would have sent its certificate) */
+    if (!e && t->client_ticket && !t->cert_seen) {
         e = cache_find(t->cache, CACHE_TICKET, t->client_ticket_hash, 32);
         how = "session ticket";
     }
@@ -787,16 +816,18 @@ static void install_hs13(tls_crypto *t)
 }
 
 /* Application traffic secret 0 of a direction (at its Finished). */
-static void install_app13(tls_crypto *t, direction dir)
+static void install_app13(tls_crypto *t, direction dir, bool new_phase)
 {
     static const keylog_label labels[2] = {
         KEYLOG_CLIENT_TRAFFIC_SECRET_0, KEYLOG_SERVER_TRAFFIC_SECRET_0,
     };
     dir_state *ds = &t->d[dir];
-    ds->phase = P13_APP;
-    ds->phase_records = 0;
-    ds->opened_any = false;
-    drop(&ds->active);
+    if (new_phase) {
+        ds->phase = P13_APP;
+        ds->phase_records = 0;
+        ds->opened_any = false;
+        drop(&ds->active);
+    }
     if (!ds->have_app_secret && !lookup13(t, labels[dir], ds->app_secret)) return;
     ds->have_app_secret = true;
     ds->app_generation = 0;
@@ -980,7 +1011,8 @@ static void explain_missing(tls_crypto *t, direction dir)
         set_detail(t, "RSA decryption of the pre-master secret failed");
     } else if (kx == KX_RSA && have_keys && !t->cert_seen && !have_kl) {
         set_reason(t, DEC_NO_SECRETS);
-        set_detail(t, "no server certificate was seen, so no -k key could be matched to this server");
+        set_detail(t, t->cke_seen ? "no server certificate was seen, and none of the -k keys decrypts the pre-master secret"
+                                  : "the ClientKeyExchange was not seen, so the pre-master secret is unknown");
     } else if (have_kl) {
         set_reason(t, tls_kx_is_forward_secret(kx) && have_keys ? DEC_NEEDS_KEY_LOG : DEC_NO_SECRETS);
         set_detail(t, "no key log entry for client random %s", hx);
@@ -1007,7 +1039,7 @@ static void retry_keys(tls_crypto *t)
     if (t->is13) {
         install_hs13(t);
         for (int i = 0; i < 2; i++)
-            if (t->d[i].phase == P13_APP && !t->d[i].active) install_app13(t, (direction)i);
+            if (t->d[i].phase == P13_APP && !t->d[i].active) install_app13(t, (direction)i, false);
     } else {
         derive_tls12(t);
     }
@@ -1120,7 +1152,9 @@ crypto_status crypto_open(tls_crypto *t, direction dir, uint8_t content_type, ui
 
 void crypto_change_cipher_spec(tls_crypto *t, direction dir)
 {
-    if (t->is13 || t->c->version == TLS_VERSION_TLS13) return;
+    /* TLS 1.3 (its compatibility CCS, even one sent with 0-RTT before the
+     * ServerHello) changes nothing */
+    if (t->is13 || t->c->version == TLS_VERSION_TLS13 || !t->c->server_hello_seen) return;
     derive_tls12(t);
     dir_state *ds = &t->d[dir];
     drop(&ds->active);
@@ -1328,7 +1362,7 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         t->d[dir].finished = true;
         if (t->is13) {
             if (dir == DIR_S2C) {
-                install_app13(t, DIR_S2C);
+                install_app13(t, DIR_S2C, true);
                 uint8_t ex[48];
                 if (lookup13(t, KEYLOG_EXPORTER_SECRET, ex)) {
                     emit(t, "exporter_master_secret", ex, prf_hash_len(t->h13),
@@ -1338,7 +1372,7 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
             } else {
                 t->early_done = true;
                 drop(&t->d[DIR_C2S].early);
-                install_app13(t, DIR_C2S);
+                install_app13(t, DIR_C2S, true);
                 t->transcript_frozen = true;
             }
         } else if (t->d[DIR_C2S].finished && t->d[DIR_S2C].finished) {
@@ -1365,6 +1399,11 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         tr_add(&t->tr, msg, len);
         return CRYPTO_FINISHED_NONE;
     }
+}
+
+void crypto_transcript_gap(tls_crypto *t)
+{
+    t->transcript_gap = true;
 }
 
 void crypto_sslv2_client_hello(tls_crypto *t, const uint8_t *msg, size_t len)

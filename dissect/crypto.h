@@ -20,6 +20,8 @@
  *       decoder has updated conn_state for it:
  *           fin = crypto_handshake(t, dir, msg, len);
  *       (an SSLv2-compatible ClientHello: crypto_sslv2_client_hello instead)
+ *   bytes of the stream lost (gap) or a handshake message skipped:
+ *           crypto_transcript_gap(t);
  *   crypto_free(t);
  *   crypto_cache_free(cache);                          after every connection
  *
@@ -39,10 +41,18 @@
  * decrypted.
  *
  * Key schedule events go to the sink as they happen (inside crypto_open,
- * crypto_change_cipher_spec or crypto_handshake): name (snake_case, e.g.
- * "master_secret", "server_handshake_traffic_secret", "client_write_key"),
- * the value, and one sentence about where it came from.  The values are
- * secrets: the sink shows them only when cfg->secrets is set. */
+ * crypto_change_cipher_spec or crypto_handshake): name (snake_case), the
+ * value, and one sentence about where it came from.  The values are
+ * secrets: the sink shows them only when cfg->secrets is set.  Names:
+ *   TLS <= 1.2: pre_master_secret (RSA decryption or key log RSA line),
+ *     master_secret (PRF / EMS / key log CLIENT_RANDOM / session cache),
+ *     key_block, {client,server}_write_mac_key, {client,server}_write_key,
+ *     {client,server}_write_iv (those the suite uses);
+ *   TLS 1.3: client_early_traffic_secret, early_exporter_master_secret,
+ *     {client,server}_handshake_traffic_secret,
+ *     {client,server}_application_traffic_secret_<n> (0 from the key log,
+ *     1.. after each KeyUpdate), exporter_master_secret, and the record keys
+ *     {client,server}_{early,handshake,application}_{key,iv}. */
 #ifndef TLSVIEW_CRYPTO_H
 #define TLSVIEW_CRYPTO_H
 
@@ -123,6 +133,12 @@ void crypto_sslv2_client_hello(tls_crypto *t, const uint8_t *msg, size_t len);
 /* The verify_data computed for the last Finished of that direction (12 bytes,
  * 36 for SSL 3.0, the hash size in TLS 1.3).  False when it was not computed. */
 bool crypto_finished_expected(const tls_crypto *t, direction dir, const uint8_t **vd, size_t *n);
+
+/* Handshake bytes were lost (a gap in the TCP stream, a message too large
+ * to keep): the transcript is incomplete, so the Finished messages of this
+ * handshake are reported CRYPTO_FINISHED_UNCHECKED rather than mismatched.
+ * (Records crypto_open() could not decrypt count already.) */
+void crypto_transcript_gap(tls_crypto *t);
 
 /* The server certificate (the first of the server's Certificate message,
  * DER).  crypto_handshake() finds it in the Certificate message itself; call

@@ -62,6 +62,7 @@ size_t keyring_rsa_count(const keyring *kr)
     return n;
 }
 
+const server_key *keyring_key(const keyring *kr, size_t i) { return kr && i < kr->n ? kr->keys[i] : NULL; }
 const char *server_key_name(const server_key *k) { return k->name; }
 bool server_key_is_rsa(const server_key *k) { return mbedtls_pk_can_do(&k->pk, MBEDTLS_PK_RSA); }
 size_t server_key_bits(const server_key *k) { return mbedtls_pk_get_bitlen(&k->pk); }
@@ -113,9 +114,18 @@ static bool der_is(cursor *c, uint8_t tag)
     return cur_peek_u8(c, 0, &t) && t == tag;
 }
 
-static bool oid_eq(const cursor *oid, const uint8_t *want, size_t n)
+static bool oid_eq(cursor oid, const uint8_t *want, size_t n)
 {
-    return cur_left(oid) == n && memcmp(oid->p, want, n) == 0;
+    const uint8_t *p;
+    return cur_left(&oid) == n && cur_bytes(&oid, n, &p) && memcmp(p, want, n) == 0;
+}
+
+/* The whole content of an element, as a pointer and length. */
+static const uint8_t *content(cursor c, size_t *n)
+{
+    const uint8_t *p;
+    cur_skip_rest(&c, &p, n);
+    return p;
 }
 
 enum { DER_SEQ = 0x30, DER_INT = 0x02, DER_OCTETS = 0x04, DER_OID = 0x06, DER_NULL = 0x05 };
@@ -136,10 +146,10 @@ static int pbes2_aes_decrypt(const uint8_t *der, size_t len, const char *passwor
            scheme, enc_oid, iv, data;
     if (!der_next(&c, DER_SEQ, &epki, NULL, NULL)) return 1;
     if (!der_next(&epki, DER_SEQ, &alg, NULL, NULL) || !der_next(&alg, DER_OID, &oid, NULL, NULL) ||
-        !oid_eq(&oid, OID_PBES2, sizeof OID_PBES2) || !der_next(&alg, DER_SEQ, &params, NULL, NULL))
+        !oid_eq(oid, OID_PBES2, sizeof OID_PBES2) || !der_next(&alg, DER_SEQ, &params, NULL, NULL))
         return 1;
     if (!der_next(&params, DER_SEQ, &kdf, NULL, NULL) || !der_next(&kdf, DER_OID, &kdf_oid, NULL, NULL) ||
-        !oid_eq(&kdf_oid, OID_PBKDF2, sizeof OID_PBKDF2) ||
+        !oid_eq(kdf_oid, OID_PBKDF2, sizeof OID_PBKDF2) ||
         !der_next(&kdf, DER_SEQ, &kdf_params, NULL, NULL) ||
         !der_next(&kdf_params, DER_OCTETS, &salt, NULL, NULL) ||
         !der_next(&kdf_params, DER_INT, &iter, NULL, NULL))
@@ -166,10 +176,13 @@ static int pbes2_aes_decrypt(const uint8_t *der, size_t len, const char *passwor
     if (der_is(&kdf_params, DER_SEQ)) {
         cursor prf_alg, prf_oid;
         der_next(&kdf_params, DER_SEQ, &prf_alg, NULL, NULL);
+        uint8_t last = 0;
+        cursor prefix;
         if (!der_next(&prf_alg, DER_OID, &prf_oid, NULL, NULL) || cur_left(&prf_oid) != 8 ||
-            memcmp(prf_oid.p, OID_HMAC_PREFIX, sizeof OID_HMAC_PREFIX) != 0)
+            !cur_sub(&prf_oid, sizeof OID_HMAC_PREFIX, &prefix) ||
+            !oid_eq(prefix, OID_HMAC_PREFIX, sizeof OID_HMAC_PREFIX) || !cur_u8(&prf_oid, &last))
             return 1;
-        switch (prf_oid.p[7]) {
+        switch (last) {
         case 7: prf = MBEDTLS_MD_SHA1; break;
         case 8: prf = MBEDTLS_MD_SHA224; break;
         case 9: prf = MBEDTLS_MD_SHA256; break;
@@ -178,39 +191,43 @@ static int pbes2_aes_decrypt(const uint8_t *der, size_t len, const char *passwor
         default: return 1;
         }
     }
+    uint8_t aes_kind = 0;
+    cursor aes_prefix;
     if (!der_next(&params, DER_SEQ, &scheme, NULL, NULL) ||
         !der_next(&scheme, DER_OID, &enc_oid, NULL, NULL) || cur_left(&enc_oid) != 9 ||
-        memcmp(enc_oid.p, OID_AES_PREFIX, sizeof OID_AES_PREFIX) != 0 ||
+        !cur_sub(&enc_oid, sizeof OID_AES_PREFIX, &aes_prefix) ||
+        !oid_eq(aes_prefix, OID_AES_PREFIX, sizeof OID_AES_PREFIX) || !cur_u8(&enc_oid, &aes_kind) ||
         !der_next(&scheme, DER_OCTETS, &iv, NULL, NULL) || cur_left(&iv) != 16 ||
         !der_next(&epki, DER_OCTETS, &data, NULL, NULL))
         return 1;
     size_t key_len;
-    switch (enc_oid.p[8]) {
+    switch (aes_kind) {
     case 0x02: key_len = 16; break;     /* aes128-CBC */
     case 0x16: key_len = 24; break;     /* aes192-CBC */
     case 0x2a: key_len = 32; break;     /* aes256-CBC */
     default: return 1;
     }
     if (key_len_field && key_len_field != key_len) return 1;
-    size_t n = cur_left(&data);
+    size_t n, salt_len, iv_len;
+    const uint8_t *data_p = content(data, &n), *salt_p = content(salt, &salt_len), *iv_p = content(iv, &iv_len);
     if (n == 0 || n % 16) return 2;
     if (!password) return 3;
 
     uint8_t key[32], ivb[16];
-    memcpy(ivb, iv.p, 16);
+    memcpy(ivb, iv_p, 16);
     mbedtls_md_context_t md;
     mbedtls_md_init(&md);
     int rc = -1;
     uint8_t *out = malloc(n);
     if (!out) goto done;
     if (mbedtls_md_setup(&md, mbedtls_md_info_from_type(prf), 1) != 0 ||
-        mbedtls_pkcs5_pbkdf2_hmac(&md, (const uint8_t *)password, strlen(password), salt.p,
-                                  cur_left(&salt), (unsigned)iterations, (uint32_t)key_len, key) != 0)
+        mbedtls_pkcs5_pbkdf2_hmac(&md, (const uint8_t *)password, strlen(password), salt_p,
+                                  salt_len, (unsigned)iterations, (uint32_t)key_len, key) != 0)
         goto done;
     mbedtls_aes_context aes;
     mbedtls_aes_init(&aes);
     int arc = mbedtls_aes_setkey_dec(&aes, key, (unsigned)key_len * 8);
-    if (arc == 0) arc = mbedtls_aes_crypt_cbc(&aes, MBEDTLS_AES_DECRYPT, n, ivb, data.p, out);
+    if (arc == 0) arc = mbedtls_aes_crypt_cbc(&aes, MBEDTLS_AES_DECRYPT, n, ivb, data_p, out);
     mbedtls_aes_free(&aes);
     if (arc != 0) goto done;
     /* PKCS#7 padding: 1..16 bytes of the pad length */

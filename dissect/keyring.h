@@ -56,6 +56,9 @@ typedef enum keyring_match_status {
 const server_key *keyring_match(const keyring *kr, const uint8_t *cert_der, size_t len,
                                 keyring_match_status *status);
 
+/* The i-th key (in the order added), or NULL. */
+const server_key *keyring_key(const keyring *kr, size_t i);
+
 const char *server_key_name(const server_key *k);   /* the file it came from */
 bool server_key_is_rsa(const server_key *k);
 size_t server_key_bits(const server_key *k);

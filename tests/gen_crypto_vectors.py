@@ -173,19 +173,28 @@ class Flow:
         self.ssid = b""
         self.steps = []          # (kind, dir, type, hex, expected plaintext hex, inner)
         self.transcript = b""
-        self.seq = [0, 0]
-        self.iv_chain = [None, None]
+        self.cur = [None, None]       # read state in use, per direction
+        self.pending = [None, None]   # waits for ChangeCipherSpec
         self.pms = self.ms = b""
         self.keylog = ""
         self.legacy = version
 
     def msg(self, d, m, record=True):
-        """A plaintext handshake message."""
-        self.steps.append(("H", d, 22, m.hex(), "", 22))
+        """A handshake message: plaintext, or protected once a CCS was sent."""
+        if self.cur[d] is None:
+            self.steps.append(("H", d, 22, m.hex(), "", 22))
+        else:
+            frag = self.protect(d, 22, m)
+            self.steps.append(("R", d, 22, frag.hex(), m.hex(), 22))
         self.transcript += m
 
     def ccs(self, d):
-        self.steps.append(("C", d, 20, "01", "", 20))
+        if self.cur[d] is None:
+            self.steps.append(("C", d, 20, "01", "", 20))
+        else:
+            frag = self.protect(d, 20, b"\x01")
+            self.steps.append(("R", d, 20, frag.hex(), "01", 20))
+        self.cur[d] = self.pending[d]
 
     def keys(self):
         s = SUITES[self.suite]
@@ -199,40 +208,39 @@ class Flow:
             kb = ssl3_prf(self.ms, self.sr + self.cr, n)
         else:
             kb = prf(v, s["h"], self.ms, b"key expansion", self.sr + self.cr, n)
-        self.mac_key = [kb[0:mk], kb[mk:2 * mk]]
-        self.key = [kb[2 * mk:2 * mk + k], kb[2 * mk + k:2 * mk + 2 * k]]
         o = 2 * mk + 2 * k
-        self.iv = [kb[o:o + iv], kb[o + iv:o + 2 * iv]]
-        self.iv_chain = list(self.iv)
+        for d in (0, 1):
+            self.pending[d] = dict(mac_key=kb[d * mk:(d + 1) * mk], key=kb[2 * mk + d * k:2 * mk + (d + 1) * k],
+                                   iv=kb[o + d * iv:o + (d + 1) * iv], chain=kb[o + d * iv:o + (d + 1) * iv], seq=0)
 
     def protect(self, d, ctype, plain):
         s = SUITES[self.suite]
         v = self.version
-        seq = self.seq[d]
-        self.seq[d] += 1
+        st = self.cur[d]
+        seq = st["seq"]
+        st["seq"] += 1
         if s["kind"] == "gcm":
             explicit = struct.pack(">Q", seq)
             aad = struct.pack(">QBHH", seq, ctype, v, len(plain))
-            return explicit + AESGCM(self.key[d]).encrypt(self.iv[d] + explicit, plain, aad)
+            return explicit + AESGCM(st["key"]).encrypt(st["iv"] + explicit, plain, aad)
         mh, ml = MACS[s["mac"]]
         bs = s["bs"]
 
         def mac(data):
             if v == 0x0300:
                 padn = 48 if ml == 16 else 40
-                inner = mh(self.mac_key[d] + b"\x36" * padn + struct.pack(">QBH", seq, ctype, len(data)) + data).digest()
-                return mh(self.mac_key[d] + b"\x5c" * padn + inner).digest()
-            return hmac.new(self.mac_key[d], struct.pack(">QBHH", seq, ctype, v, len(data)) + data, mh).digest()
+                inner = mh(st["mac_key"] + b"\x36" * padn + struct.pack(">QBH", seq, ctype, len(data)) + data).digest()
+                return mh(st["mac_key"] + b"\x5c" * padn + inner).digest()
+            return hmac.new(st["mac_key"], struct.pack(">QBHH", seq, ctype, v, len(data)) + data, mh).digest()
 
-        iv = self.iv_chain[d] if v <= 0x0301 else det(f"{self.name}iv{d}{seq}", bs)
+        iv = st["chain"] if v <= 0x0301 else det(f"{self.name}iv{d}{seq}", bs)
         body = plain if self.etm else plain + mac(plain)
         padlen = (bs - (len(body) + 1) % bs) % bs
         pad = (det(f"{self.name}pad{d}{seq}", padlen) + bytes([padlen])) if v == 0x0300 else bytes([padlen]) * (padlen + 1)
-        key = self.key[d]
-        enc = Cipher(s["alg"](key), modes.CBC(iv)).encryptor()
+        enc = Cipher(s["alg"](st["key"]), modes.CBC(iv)).encryptor()
         ct = enc.update(body + pad) + enc.finalize()
         if v <= 0x0301:
-            self.iv_chain[d] = ct[-bs:]
+            st["chain"] = ct[-bs:]
             frag = ct
         else:
             frag = iv + ct
@@ -326,6 +334,31 @@ def full_rsa(name, version, suite, ems=False, etm=False, ticket=None, app=True):
         f.record(1, 23, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
         f.record(0, 23, b"second record from the client")
         f.record(1, 21, b"\x01\x00")
+    return f
+
+
+def renegotiated(name):
+    """A full RSA handshake, some data, then a second full handshake inside
+    the protected connection (RFC 5746 would add renegotiation_info; the
+    key schedule does not care)."""
+    f = full_rsa(name, 0x0303, 0x009C, ems=True, app=False)
+    f.record(0, 23, b"before renegotiation")
+    f.transcript = b""
+    f.cr = det(name + "cr2", 32)
+    f.sr = det(name + "sr2", 32)
+    f.msg(0, client_hello(f))
+    f.msg(1, server_hello(f, det(name + "sid2", 32)))
+    f.msg(1, hs(11, vec24(vec24(CERT))))
+    f.msg(1, hs(14, b""))
+    f.pms = struct.pack(">H", f.legacy) + det(name + "pms2", 46)
+    f.msg(0, hs(16, vec16(rsa_encrypt(f.pms, name + "pad2"))))
+    f.master()
+    f.ccs(0)
+    f.finished(0)
+    f.ccs(1)
+    f.finished(1)
+    f.record(0, 23, b"after renegotiation")
+    f.record(1, 23, b"server after renegotiation")
     return f
 
 
@@ -438,6 +471,7 @@ def main():
     e = full_rsa("ssl3_rsa_3des", 0x0300, 0x000A)
     g = ecdhe_keylog("tls12_ecdhe_keylog", 0xC02F)
     h = ecdhe_keylog("tls12_etm_keylog", 0x003C, etm=True)
+    r = renegotiated("tls12_renego")
     out = ["/* Generated by tests/gen_crypto_vectors.py: TLS <= 1.2 handshakes built",
            " * independently of tlsview (RFC 8448's RSA key and certificate).  Do not",
            " * edit; run the script again. */", ""]
@@ -451,7 +485,7 @@ def main():
     out += c_text("cert_pem", cert_pem)
     out.append(f"static const char cert_der_hex[] = {c_str(CERT)};")
     out.append("")
-    for f in (a, b, c, d, e, g, h):
+    for f in (a, b, c, d, e, g, h, r):
         emit_flow(f, out)
     cap1, ku, data = keyupdate_records()
     out.append(f"static const char ku_secret1[] = {c_str(cap1)};")

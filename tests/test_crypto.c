@@ -197,7 +197,7 @@ static void test_keyring(void)
     /* from a file */
     const char *dir = getenv("TMPDIR");
     char path[512];
-    snprintf(path, sizeof path, "%s/tlsview-key-XXXXXX", dir && *dir ? dir : "/tmp");
+    snprintf(path, sizeof path, "%s/tlsview-key-XXXXXX", dir && *dir ? dir : P_tmpdir);
     int fd = mkstemp(path);
     if (fd >= 0) {
         if (write(fd, rsa_pkcs8_aes_pem, strlen(rsa_pkcs8_aes_pem)) < 0) perror("write");
@@ -226,6 +226,31 @@ static void set_hex(uint8_t *dst, size_t max, const char *hex, uint8_t *len)
     free(b.p);
 }
 
+/* What the hello decoders would record, read from the message itself. */
+static void emulate_decoders(const flow *f, conn_state *c, const uint8_t *m, size_t n)
+{
+    if (n < 39 || (m[0] != 1 && m[0] != 2)) return;
+    uint8_t sid_len = m[38];
+    if (sid_len > 32 || n < 39u + sid_len) return;
+    if (m[0] == 1) {
+        c->client_hello_seen = true;
+        c->client_legacy_version = (uint16_t)(m[4] << 8 | m[5]);
+        memcpy(c->client_random, m + 6, 32);
+        memcpy(c->client_session_id, m + 39, sid_len);
+        c->client_session_id_len = sid_len;
+    } else {
+        c->server_hello_seen = true;
+        c->version = f->version;
+        c->cipher_suite = f->suite;
+        c->have_cipher_suite = true;
+        memcpy(c->server_random, m + 6, 32);
+        memcpy(c->server_session_id, m + 39, sid_len);
+        c->server_session_id_len = sid_len;
+        c->extended_master_secret = f->ems;
+        c->encrypt_then_mac = f->etm;
+    }
+}
+
 /* Plays the flow's steps; after step `hook_at` calls hook(ctx). */
 static replay_result replay(const flow *f, conn_state *c, tls_crypto *t, bool check_plain,
                             int hook_at, void (*hook)(void *), void *hook_ctx)
@@ -235,21 +260,7 @@ static replay_result replay(const flow *f, conn_state *c, tls_crypto *t, bool ch
         const flow_step *s = &f->steps[i];
         bytes b = B(s->hex);
         if (s->kind == 'H') {
-            if (b.p[0] == 1) {              /* what the ClientHello decoder would record */
-                c->client_hello_seen = true;
-                c->client_legacy_version = f->version;
-                set_hex(c->client_random, 32, f->client_random, NULL);
-                set_hex(c->client_session_id, 32, f->client_sid, &c->client_session_id_len);
-            } else if (b.p[0] == 2) {       /* ... and the ServerHello decoder */
-                c->server_hello_seen = true;
-                c->version = f->version;
-                c->cipher_suite = f->suite;
-                c->have_cipher_suite = true;
-                set_hex(c->server_random, 32, f->server_random, NULL);
-                set_hex(c->server_session_id, 32, f->server_sid, &c->server_session_id_len);
-                c->extended_master_secret = f->ems;
-                c->encrypt_then_mac = f->etm;
-            }
+            emulate_decoders(f, c, b.p, b.n);
             crypto_handshake(t, (direction)s->dir, b.p, b.n);
         } else if (s->kind == 'C') {
             uint8_t out[8], inner;
@@ -266,7 +277,9 @@ static replay_result replay(const flow *f, conn_state *c, tls_crypto *t, bool ch
                 r.decrypted++;
                 if (check_plain && (!eq_hex(out, n, s->plain) || inner != s->type))
                     test_fail(__FILE__, __LINE__, "%s step %zu: wrong plaintext", f->name, i);
+                if (inner == 20) crypto_change_cipher_spec(t, (direction)s->dir);
                 if (inner == 22) {
+                    emulate_decoders(f, c, out, n);
                     crypto_finished fin = crypto_handshake(t, (direction)s->dir, out, n);
                     if (fin == CRYPTO_FINISHED_VERIFIED) r.verified++;
                     if (fin == CRYPTO_FINISHED_MISMATCH) r.mismatched++;
@@ -309,9 +322,12 @@ static keylog *keylog_of(const char *text)
     return kl;
 }
 
-/* A whole flow must decrypt and both Finished verify. */
+/* A whole flow must decrypt and every Finished verify. */
 static void expect_full(const flow *f, dissect_config *cfg, crypto_cache *cache, unsigned id, events *ev)
 {
+    unsigned finished = 0;
+    for (size_t i = 0; i < f->n_steps; i++)
+        if (f->steps[i].kind == 'R' && strncmp(f->steps[i].plain, "14", 2) == 0) finished++;
     conn_state c;
     memset(&c, 0, sizeof c);
     c.cfg = cfg;
@@ -320,12 +336,15 @@ static void expect_full(const flow *f, dissect_config *cfg, crypto_cache *cache,
     memset(ev, 0, sizeof *ev);
     crypto_set_event_sink(t, on_event, ev);
     replay_result r = replay(f, &c, t, true, -1, NULL, NULL);
-    if (r.decrypted != records_of(f) || r.verified != 2)
+    if (r.decrypted != records_of(f) || r.verified != finished)
         test_fail(__FILE__, __LINE__, "%s: %u of %u records decrypted, %u Finished verified (%s)", f->name,
                   r.decrypted, records_of(f), r.verified, crypto_detail(t));
     test_checks++;
     CHECK_EQ_INT(c.decryption, DEC_DECRYPTED);
-    CHECK_EVENT(ev, "master_secret", f->master);
+    bool master_seen = false;    /* the last one: a renegotiation has two */
+    for (size_t i = 0; i < ev->n; i++)
+        if (strcmp(ev->e[i].name, "master_secret") == 0) master_seen = eq_hex(ev->e[i].value, ev->e[i].n, f->master);
+    CHECK(master_seen);
     const uint8_t *vd;
     size_t n;
     CHECK(crypto_finished_expected(t, DIR_C2S, &vd, &n) && n == (f->version == 0x0300 ? 36u : 12u));
@@ -358,6 +377,13 @@ static void test_tls12_rsa(void)
     expect_full(&ssl3_rsa_3des, &cfg, cache, 5, &ev);
     CHECK_EVENT(&ev, "pre_master_secret", ssl3_rsa_3des.pms);
 
+    /* renegotiation: a second handshake inside the protected one; its keys
+     * wait for its ChangeCipherSpec */
+    expect_full(&tls12_renego, &cfg, cache, 6, &ev);
+    unsigned masters = 0;
+    for (size_t i = 0; i < ev.n; i++) masters += strcmp(ev.e[i].name, "master_secret") == 0;
+    CHECK_EQ_INT(masters, 2);
+
     crypto_cache_free(cache);
 
     /* without a cache the resumed connection cannot be read */
@@ -369,6 +395,44 @@ static void test_tls12_rsa(void)
     CHECK_EQ_INT(r.decrypted, 0);
     CHECK_EQ_INT(r.no_keys, records_of(&tls12_resume_id));
     CHECK(has_note(&c, "resumes a session"));
+    crypto_free(t);
+    keyring_free(kr);
+}
+
+static void test_no_certificate(void)
+{
+    /* the Certificate message is missing: the RSA key that decrypts the
+     * pre-master secret is found by trying the keys of the right size.
+     * (A flow without extended master secret: with EMS the missing message
+     * would change the master secret too.) */
+    const flow *f = &tls10_rsa_cbc;
+    flow_step steps[64];
+    size_t n = 0;
+    for (size_t i = 0; i < f->n_steps && n < 64; i++)
+        if (!(f->steps[i].kind == 'H' && strncmp(f->steps[i].hex, "0b", 2) == 0)) steps[n++] = f->steps[i];
+    flow nocert = *f;
+    nocert.steps = steps;
+    nocert.n_steps = n;
+    keyring *kr = keyring_new();
+    char msg[256];
+    add_text_key(kr, "other.pem", other_rsa_pem, NULL, msg, sizeof msg);   /* also 1024 bits */
+    add_text_key(kr, "server.pem", rsa_pkcs1_pem, NULL, msg, sizeof msg);
+    dissect_config cfg = { .keys = kr };
+    events ev;
+    memset(&ev, 0, sizeof ev);
+    conn_state c;
+    memset(&c, 0, sizeof c);
+    c.cfg = &cfg;
+    tls_crypto *t = crypto_new(&cfg, &c, NULL);
+    crypto_set_event_sink(t, on_event, &ev);
+    crypto_transcript_gap(t);               /* what the session does when bytes are lost */
+    replay_result r = replay(&nocert, &c, t, true, -1, NULL, NULL);
+    CHECK_EQ_INT(r.decrypted, records_of(&nocert));
+    CHECK_EQ_INT(r.mismatched, 0);
+    CHECK_EQ_INT(r.unchecked, 2);
+    CHECK_EVENT(&ev, "pre_master_secret", f->pms);
+    CHECK(strstr(find_event(&ev, "pre_master_secret")->text, "server.pem") != NULL);
+    CHECK_EQ_INT(r.verified, 0);            /* the transcript lacks the Certificate */
     crypto_free(t);
     keyring_free(kr);
 }
@@ -799,6 +863,38 @@ static void test_rfc8448_1rtt(void)
     keylog_free(kl);
 }
 
+/* Live capture: the key log line for the server's application secret
+ * arrives after its first application record went by. */
+static void test_tls13_late_keys(void)
+{
+    char text[1000];
+    snprintf(text, sizeof text,
+             "CLIENT_HANDSHAKE_TRAFFIC_SECRET %s b3eddb126e067f35a780b3abf45e2d8f3b1a950738f52e9600746a0e27a55a21\n"
+             "SERVER_HANDSHAKE_TRAFFIC_SECRET %s b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38\n",
+             s3_cr, s3_cr);
+    keylog *kl = keylog_of(text);
+    dissect_config cfg = { .keylog = kl };
+    t13 x;
+    t13_start(&x, &cfg, s3_cr, 0x1301);
+    uint8_t out[1024], inner;
+    size_t n;
+    crypto_finished fin;
+    t13_hs(&x, DIR_C2S, s3_ch);
+    t13_hs(&x, DIR_S2C, s3_sh);
+    CHECK_EQ_INT(t13_record(&x, DIR_S2C, s3_server_flight, out, &n, &inner, &fin), CRYPTO_DECRYPTED);
+    CHECK_EQ_INT(fin, CRYPTO_FINISHED_VERIFIED);
+    CHECK_EQ_INT(t13_record(&x, DIR_S2C, s3_nst, out, &n, &inner, NULL), CRYPTO_NO_KEYS);
+    snprintf(text, sizeof text,
+             "SERVER_TRAFFIC_SECRET_0 %s a11af9f05531f856ad47116b45a950328204b4f44bfb6b3a4b4f1f3fcb631643\n", s3_cr);
+    keylog_add_text(kl, "late", text, strlen(text));
+    CHECK_EQ_INT(t13_record(&x, DIR_S2C, s3_server_app, out, &n, &inner, NULL), CRYPTO_DECRYPTED);
+    CHECK(eq_hex(out, n, s3_app_plain));
+    CHECK_EQ_INT(t13_record(&x, DIR_S2C, s3_server_close, out, &n, &inner, NULL), CRYPTO_DECRYPTED);
+    CHECK_EQ_INT(inner, 21);
+    crypto_free(x.t);
+    keylog_free(kl);
+}
+
 /* Section 5: HelloRetryRequest */
 static const char s5_cr[] = "b0b1c5a5aa37c5919f2ed1d5c6fff7fcb7849716945a2b8cee9258a346677b6f";
 static const char s5_ch1[] =
@@ -981,12 +1077,14 @@ int main(void)
 {
     test_keyring();
     test_tls12_rsa();
+    test_no_certificate();
     test_client_version_note();
     test_reasons();
     test_keylog_flows();
     test_late_keys();
     test_finished_mismatch();
     test_rfc8448_1rtt();
+    test_tls13_late_keys();
     test_rfc8448_hrr();
     test_rfc8448_0rtt();
     test_cache_bounds();

@@ -14,7 +14,7 @@ static char *temp_path(void)
 {
     const char *dir = getenv("TMPDIR");
     char *path = malloc(4096);
-    snprintf(path, 4096, "%s/tlsview-keylog-XXXXXX", dir && *dir ? dir : "/tmp");
+    snprintf(path, 4096, "%s/tlsview-keylog-XXXXXX", dir && *dir ? dir : P_tmpdir);
     int fd = mkstemp(path);
     if (fd < 0) {
         perror("mkstemp");

@@ -21,6 +21,7 @@ typedef enum autoplay { PLAY_OFF, PLAY_STEADY, PLAY_REAL } autoplay;
 
 typedef struct dialogue {
     tui_conn *c;
+    uint32_t epoch;             /* c's epoch when its nodes were looked at */
     size_t cur;                 /* the current step */
     size_t ladder_top;
     pane focus;

@@ -48,6 +48,7 @@ struct tui_conn {
     uint32_t seen_steps;                /* delivered by the capture, kept or not */
     size_t mem;                         /* estimated bytes the steps hold */
     bool dropped;
+    uint32_t epoch;                     /* bumped when steps are let go: views holding nodes start over */
     bool reloaded;                      /* steps came from a second reading: ignore the first's */
     bool reload_failed;
     tui_conn *lru_prev, *lru_next;      /* connections holding steps, least recent first */
@@ -75,8 +76,8 @@ typedef struct glyphs {
     X(BORDER,     COLOR_BLUE,    -1,          A_NORMAL,            A_NORMAL) \
     X(PANE_TITLE, COLOR_BLUE,    -1,          A_BOLD,              A_BOLD) \
     X(PANE_FOCUS, COLOR_CYAN,    -1,          A_BOLD,              A_BOLD | A_UNDERLINE) \
-    X(CURSOR,     COLOR_BLACK,   COLOR_CYAN,  A_NORMAL,            A_REVERSE) \
-    X(CURSOR_DIM, COLOR_BLACK,   COLOR_WHITE, A_NORMAL,            A_UNDERLINE) \
+    X(CURSOR,     COLOR_BLACK,   COLOR_CYAN,  A_NORMAL,            A_REVERSE | A_BOLD) \
+    X(CURSOR_DIM, COLOR_BLACK,   COLOR_WHITE, A_NORMAL,            A_REVERSE) \
     X(CLIENT,     COLOR_CYAN,    -1,          A_BOLD,              A_NORMAL) \
     X(SERVER,     COLOR_MAGENTA, -1,          A_BOLD,              A_BOLD) \
     X(DERIVED,    COLOR_GREEN,   -1,          A_BOLD,              A_BOLD) \
@@ -84,7 +85,7 @@ typedef struct glyphs {
     X(NARRATION,  -1,            -1,          A_BOLD,              A_BOLD) \
     X(DIM,        -1,            -1,          A_DIM,               A_DIM) \
     X(FIELD_NAME, COLOR_BLUE,    -1,          A_BOLD,              A_NORMAL) \
-    X(HEX_SEL,    COLOR_BLACK,   COLOR_YELLOW, A_NORMAL,           A_REVERSE | A_BOLD) \
+    X(HEX_SEL,    COLOR_BLACK,   COLOR_YELLOW, A_NORMAL,           A_REVERSE | A_UNDERLINE) \
     X(OK,         COLOR_GREEN,   -1,          A_NORMAL,            A_NORMAL) \
     X(FAIL,       COLOR_RED,     -1,          A_BOLD,              A_BOLD | A_UNDERLINE) \
     X(WARN,       COLOR_YELLOW,  -1,          A_NORMAL,            A_NORMAL) \
@@ -151,6 +152,7 @@ struct tui {
     bool dirty;
     bool scripted;
     bool auto_opened;                   /* the one-connection rule was applied */
+    bool no_quit;                       /* scripts: the quitting keys do nothing */
     double vclock;                      /* virtual time of a script */
     int mouse_y, mouse_x;               /* of the last mouse key */
 

@@ -13,6 +13,8 @@
  *   dump NAME             write the screen's text under "=== NAME"
  *   marks NAME ELEMENT    write, per row, the runs of cells drawn as the
  *                         theme ELEMENT (e.g. hex_sel, cursor)
+ *   noquit                from here on q, Esc and Q do not end the program
+ *                         (random key tests); the script's end does
  * The dumps go to TLSVIEW_TUI_DUMP (a file) or standard output. */
 #include <ctype.h>
 #include <stdlib.h>
@@ -185,6 +187,8 @@ int script_run(tui *t, const char *path)
             int k = cmd[0] == 'c' ? K_CLICK : cmd[0] == 'd' ? K_DCLICK : cmd[5] == 'u' ? K_WHEEL_UP : K_WHEEL_DOWN;
             tui_handle_key(t, k);
             redraw(t);
+        } else if (strcmp(cmd, "noquit") == 0) {
+            t->no_quit = true;
         } else if (strcmp(cmd, "wait") == 0) {
             advance(t, atof(args));
             redraw(t);

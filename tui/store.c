@@ -198,6 +198,7 @@ void store_drop_steps(tui *t, tui_conn *c)
     c->mem = 0;
     lru_unlink(t, c);
     c->dropped = true;
+    c->epoch++;
     c->reloaded = false;
     t->generation++;
 }

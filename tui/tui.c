@@ -103,7 +103,7 @@ void tui_pop(tui *t)
 {
     t->dirty = true;
     if (t->depth <= 1) {
-        t->quit = true;
+        if (!t->no_quit) t->quit = true;
         return;
     }
     t->depth--;
@@ -182,7 +182,7 @@ void tui_handle_key(tui *t, int key)
         tui_pop(t);
         break;
     case 'Q':
-        t->quit = true;
+        if (!t->no_quit) t->quit = true;
         break;
     case KEY_CTRL('l'):
         clearok(curscr, TRUE);
@@ -385,10 +385,11 @@ static int screen_open(tui *t)
 
 static void screen_close(tui *t)
 {
-    if (!t->screen) return;
-    endwin();
-    delscreen(t->screen);
-    t->screen = NULL;
+    if (t->screen) {
+        endwin();
+        delscreen(t->screen);
+        t->screen = NULL;
+    }
     if (t->term_in) fclose(t->term_in);
     if (t->term_out) fclose(t->term_out);
     t->term_in = t->term_out = NULL;
@@ -490,7 +491,13 @@ int tui_run_source(tui *t, const tui_source *src)
     const char *script = getenv("TLSVIEW_TUI_SCRIPT");
     t->scripted = script && *script;
     if (screen_open(t) < 0) {
-        fprintf(stderr, "tlsview: the TUI needs a terminal (or TERM is unknown); use -o text or -o json\n");
+        const char *term = getenv("TERM");
+        if (t->term_in || (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)))
+            fprintf(stderr, "tlsview: curses does not know the terminal type \"%s\"; set TERM (e.g. "
+                            "xterm-256color), or use -o text or -o json\n", term ? term : "");
+        else
+            fprintf(stderr, "tlsview: the TUI needs a terminal; use -o text or -o json\n");
+        screen_close(t);
         return 1;
     }
     int rc;

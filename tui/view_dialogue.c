@@ -44,6 +44,7 @@ tui_conn *dialogue_conn(tui *t)
 void dialogue_open(tui *t, tui_conn *c)
 {
     dialogue *d = the_dialogue(t);
+    if (d->c == c && d->epoch != c->epoch) fields_forget(d);   /* its steps were let go: old nodes are gone */
     if (d->c != c) {
         fields_forget(d);
         d->cur = d->ladder_top = d->hex_top = 0;
@@ -53,6 +54,8 @@ void dialogue_open(tui *t, tui_conn *c)
     }
     d->c = c;
     d->unavailable = !tui_conn_hold(t, c);
+    if (d->epoch != c->epoch) fields_forget(d);
+    d->epoch = c->epoch;
     d->follow = !c->closed && c->n_steps == 0;
     if (d->cur >= c->n_steps) d->cur = 0;
     tui_push(t, VIEW_DIALOGUE);
@@ -292,11 +295,22 @@ static void draw_step_panes(tui *t, dialogue *d, int x, int w)
     hex_draw(t, d, (rect){ y + 1, x, gap ? hh : bottom - y - 1, w }, d->focus == PANE_HEX);
 }
 
+static const char *dlg_hint(tui *t, void *p)
+{
+    (void)t;
+    (void)p;
+    return "n next  p back  a play  Tab pane";
+}
+
 static void dlg_draw(tui *t, void *p)
 {
     dialogue *d = p;
     tui_conn *c = d->c;
     if (!c) return;
+    if (d->epoch != c->epoch) {
+        fields_forget(d);
+        d->epoch = c->epoch;
+    }
     if (d->follow && c->n_steps) d->cur = c->n_steps - 1;
     if (c->n_steps && d->cur >= c->n_steps) d->cur = c->n_steps - 1;
 
@@ -346,7 +360,7 @@ static void dlg_draw(tui *t, void *p)
     if (d->search[0] && k < sizeof left)
         k += (size_t)snprintf(left + k, sizeof left - k, "  /%s (n N, Esc)", d->search);
     else if (k < sizeof left)
-        k += (size_t)snprintf(left + k, sizeof left - k, "  n next  p back  a play  Tab pane");
+        k += (size_t)snprintf(left + k, sizeof left - k, "  %s", dlg_hint(t, d));
     char right[256];
     tui_source_summary(t, right, sizeof right);
     tui_draw_status(t, left, t->src && (t->src->live || !t->input_ended) ? right : "");
@@ -496,13 +510,6 @@ static bool dlg_key(tui *t, void *p, int key)
     default:
         return false;
     }
-}
-
-static const char *dlg_hint(tui *t, void *p)
-{
-    (void)t;
-    (void)p;
-    return "n next  p back  a play  Tab pane  Enter open  ? help";
 }
 
 const view_ops view_dialogue_ops = {

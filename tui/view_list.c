@@ -259,20 +259,30 @@ static void compute_layout(const list_state *st, int width, layout *L)
     }
 }
 
-/* client -> server in w cells: whole, without the client's port, or the
+/* "192.0.2.1:443" -> host "192.0.2.1", port ":443"; "[::1]:443" -> "[::1]", ":443". */
+static void split_host(const char *addr, char *host, size_t n, const char **port)
+{
+    snprintf(host, n, "%s", addr);
+    char *colon = host[0] == '[' ? strstr(host, "]:") : strrchr(host, ':');
+    if (colon && host[0] == '[') colon++;
+    *port = colon ? addr + (colon - host) : "";
+    if (colon) *colon = 0;
+}
+
+/* client -> server in w cells: whole; when both hosts are the same (a
+ * loopback capture) the client's port alone; the client's host alone; the
  * server alone. */
 static void draw_peers(tui *t, int y, int x, int w, attr_t base, const tui_conn *c)
 {
-    char buf[200];
+    char buf[200], ch[CONN_ADDR_MAX], sh[CONN_ADDR_MAX];
+    const char *cport, *sport;
+    split_host(c->client, ch, sizeof ch, &cport);
+    split_host(c->server, sh, sizeof sh, &sport);
     snprintf(buf, sizeof buf, "%s %s %s", c->client, t->g.to, c->server);
-    if (text_width(buf, strlen(buf)) > w) {
-        char host[CONN_ADDR_MAX];
-        snprintf(host, sizeof host, "%s", c->client);
-        char *colon = host[0] == '[' ? strstr(host, "]:") : strrchr(host, ':');
-        if (colon) colon[host[0] == '[' ? 1 : 0] = 0;
-        snprintf(buf, sizeof buf, "%s %s %s", host, t->g.to, c->server);
-        if (text_width(buf, strlen(buf)) > w) snprintf(buf, sizeof buf, "%s %s", t->g.to, c->server);
-    }
+    if (text_width(buf, strlen(buf)) > w && strcmp(ch, sh) == 0)
+        snprintf(buf, sizeof buf, "%s %s %s", cport, t->g.to, c->server);
+    if (text_width(buf, strlen(buf)) > w) snprintf(buf, sizeof buf, "%s %s %s", ch, t->g.to, c->server);
+    if (text_width(buf, strlen(buf)) > w) snprintf(buf, sizeof buf, "%s %s", t->g.to, c->server);
     put(t, y, x, w, base, buf);
 }
 
@@ -374,6 +384,13 @@ static void draw_details(tui *t, const tui_conn *c, int y, int h)
     }
 }
 
+static const char *list_hint(tui *t, void *p)
+{
+    (void)t;
+    (void)p;
+    return "Enter open  / search  s sort  f filter  ? help";
+}
+
 static void list_draw(tui *t, void *p)
 {
     list_state *st = p;
@@ -447,7 +464,8 @@ static void list_draw(tui *t, void *p)
         k += (size_t)snprintf(left + k, sizeof left - k, " %s sort: %s%s", t->g.dot, sort_names[st->sort],
                               st->reverse ? " (reversed)" : "");
     if (st->search[0] && k < sizeof left)
-        snprintf(left + k, sizeof left - k, " %s /%s", t->g.dot, st->search);
+        k += (size_t)snprintf(left + k, sizeof left - k, " %s /%s", t->g.dot, st->search);
+    if (k < sizeof left) snprintf(left + k, sizeof left - k, "   %s", list_hint(t, st));
     tui_draw_status(t, left, NULL);
 }
 
@@ -597,13 +615,6 @@ static bool list_key(tui *t, void *p, int key)
     default:
         return false;
     }
-}
-
-static const char *list_hint(tui *t, void *p)
-{
-    (void)t;
-    (void)p;
-    return "Enter open  / search  s sort  f filter  K keys  ? help";
 }
 
 const view_ops view_list_ops = {
