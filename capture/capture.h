@@ -154,9 +154,11 @@ typedef struct capture capture;
 capture *capture_open(const capture_options *o, const stream_handler *h, char *err, size_t errlen);
 /* Reads and dispatches up to max_packets packets (0: until the end or
  * *stop).  Returns 1 while more may come, 0 at the end of input, -1 on a
- * read error (message in err).  Live captures also return 1 when the read
- * timeout (100 ms) passes with max_packets > 0, and, with `nonblocking`,
- * as soon as no packet is ready: poll capture_fd() and call again. */
+ * read error (message in err).  Live captures with max_packets > 0 also
+ * return 1 once the packets ready now are read, or after waiting 100 ms
+ * for one; with `nonblocking` as soon as no packet is ready (poll
+ * capture_fd() and call again).  A signal ends the wait, so a handler that
+ * sets *stop makes capture_step return 1 promptly. */
 int capture_step(capture *c, int max_packets, volatile sig_atomic_t *stop, char *err, size_t errlen);
 /* A descriptor to poll for live captures, -1 for files. */
 int capture_fd(const capture *c);

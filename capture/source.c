@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,11 @@ static pcap_t *open_live(capture *c, const capture_options *o, char *err, size_t
         pcap_close(p);
         return NULL;
     }
-    if (o->nonblocking && pcap_setnonblock(p, 1, eb) < 0) {
+    /* libpcap's own blocking read on Linux neither returns at the timeout
+     * nor on a signal (only pcap_breakloop wakes it), so live sources are
+     * always read without blocking and capture_step waits in its own
+     * poll(), which a signal interrupts. */
+    if (pcap_setnonblock(p, 1, eb) < 0) {
         set_err(err, errlen, "cannot capture on %s: %s", iface, eb);
         pcap_close(p);
         return NULL;
@@ -299,6 +304,18 @@ static void idle_tick(capture *c)
     }
 }
 
+/* Waits up to the read timeout for the live source to become readable;
+ * false when it did not (timeout or a signal). */
+static bool wait_for_packets(capture *c)
+{
+    struct pollfd pfd = { pcap_get_selectable_fd(c->p), POLLIN, 0 };
+    if (pfd.fd < 0) {
+        poll(NULL, 0, 10);                /* no descriptor to wait on: nap */
+        return true;
+    }
+    return poll(&pfd, 1, CAPTURE_TIMEOUT_MS) > 0;
+}
+
 int capture_step(capture *c, int max_packets, volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
     if (c->finished) return 0;
@@ -314,9 +331,10 @@ int capture_step(capture *c, int max_packets, volatile sig_atomic_t *stop, char 
             n++;
             continue;
         }
-        if (rc == 0) {                   /* live: timeout, or nothing ready */
+        if (rc == 0) {                   /* live: nothing ready */
             idle_tick(c);
-            if (max_packets > 0 || c->nonblocking) return 1;
+            if (c->nonblocking || (max_packets > 0 && n > 0)) return 1;
+            if (!wait_for_packets(c) && max_packets > 0) return 1;
             continue;
         }
         if (rc == PCAP_ERROR_BREAK) return 0;

@@ -54,13 +54,17 @@ void *arena_memdup(arena *a, const void *p, size_t n)
 
 char *arena_vprintf(arena *a, const char *fmt, va_list ap)
 {
+    /* Most texts are short: format once on the stack, copy, and only
+     * format again for the long ones. */
+    char small[256];
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(NULL, 0, fmt, ap2);
+    int n = vsnprintf(small, sizeof small, fmt, ap2);
     va_end(ap2);
     if (n < 0) return arena_strdup(a, "");
     char *s = arena_alloc(a, (size_t)n + 1);
-    vsnprintf(s, (size_t)n + 1, fmt, ap);
+    if ((size_t)n < sizeof small) memcpy(s, small, (size_t)n + 1);
+    else vsnprintf(s, (size_t)n + 1, fmt, ap);
     return s;
 }
 

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -615,6 +617,52 @@ static void test_live_loopback(void)
     printf("live: %s\n", r.log);
 }
 
+
+static volatile sig_atomic_t alarm_stop;
+static void on_alarm(int sig)
+{
+    (void)sig;
+    alarm_stop = 1;
+}
+
+/* A blocking live read must give up when a signal sets the stop flag,
+ * and, asked for a few packets, come back when none arrive. */
+static void test_live_blocking_stop(void)
+{
+    rec r;
+    stream_handler h = handler(&r);
+    char err[512];
+    capture_options o = { .iface = "lo", .filter = "tcp port 9 and tcp port 7" };
+    capture *c = capture_open(&o, &h, err, sizeof err);
+    if (!c) {
+        printf("live blocking: skipped (%s)\n", err);
+        return;
+    }
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ_INT(capture_step(c, 8, NULL, err, sizeof err), 1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK(waited < 2.0);
+
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGALRM, &sa, &old);
+    struct itimerval it = { { 0, 0 }, { 0, 300000 } };
+    alarm_stop = 0;
+    setitimer(ITIMER_REAL, &it, NULL);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    CHECK_EQ_INT(capture_step(c, 0, &alarm_stop, err, sizeof err), 1);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    waited = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    CHECK(alarm_stop == 1);
+    CHECK(waited > 0.2 && waited < 2.0);
+    sigaction(SIGALRM, &old, NULL);
+    capture_close(c);
+}
+
 int main(void)
 {
     test_file();
@@ -624,6 +672,7 @@ int main(void)
     test_other_linktypes();
     test_list_interfaces();
     test_live_loopback();
+    test_live_blocking_stop();
     cleanup();
     return test_report("capture");
 }

@@ -233,6 +233,13 @@ void step_label(const step *s, char *buf, size_t n)
     }
 }
 
+int step_verified(const step *s)
+{
+    const field *v = s->root ? field_child(s->root, "verified") : NULL;
+    if (!v || !v->value) return -1;
+    return strcmp(v->value, "true") == 0;
+}
+
 void field_line_text(const field *f, char *buf, size_t n)
 {
     bool in_list = f->parent && f->parent->shape == FIELD_LIST;

@@ -60,7 +60,7 @@ typedef struct glyphs {
     const char *vline, *hline, *hline_enc, *arrow_r, *arrow_l;
     const char *tee_l, *tee_r;          /* lifeline joints: ├ ┤ */
     const char *closed, *open;          /* tree markers */
-    const char *ellipsis, *to, *dot, *derived, *gap, *bad, *up, *down, *play;
+    const char *ellipsis, *to, *dot, *derived, *gap, *bad, *up, *down, *play, *check, *arrow_down;
     const char *corner_tl, *corner_tr, *corner_bl, *corner_br;
 } glyphs;
 
@@ -220,6 +220,9 @@ int wrap(const char *s, int w, void (*line)(void *ctx, int i, const char *p, siz
 bool contains_ci(const char *hay, const char *needle);
 /* "client_hello" -> "ClientHello"; the ladder's label of a step. */
 void step_label(const step *s, char *buf, size_t n);
+/* 1: a field "verified" says true (a Finished tlsview recomputed and
+ * matched), 0: false, -1: no such field. */
+int step_verified(const step *s);
 /* A field's one-line text: "name: value", for lists their value only. */
 void field_line_text(const field *f, char *buf, size_t n);
 /* Reads the virtual screen back (scripts): row y as UTF-8. */

@@ -72,15 +72,23 @@ static void draw_step(tui *t, const dialogue *d, const step *s, size_t idx, int 
     const char *line = s->encrypted ? t->g.hline_enc : t->g.hline;
     if (s->kind == STEP_MALFORMED) snprintf(text, sizeof text, " %s %s ", t->g.bad, label);
     else snprintf(text, sizeof text, " %s ", label);
+    /* A Finished that tlsview recomputed: the proof both sides agree. */
+    int verified = step_verified(s);
+    char mark[16] = "";
+    if (verified >= 0) snprintf(mark, sizeof mark, "%s ", verified ? t->g.check : t->g.bad);
+    attr_t ma = selected ? cursor : theme_attr(verified ? T_DERIVED : T_FAIL);
+    int mw = text_width(mark, strlen(mark));
     int lw = text_width(text, strlen(text));
-    if (lw > iw - 3) lw = iw - 3;
-    int rest = iw - 2 - lw;   /* line cells besides the lead-in and the arrow */
+    if (lw + mw > iw - 3) lw = iw - 3 - mw;
+    if (lw < 0) lw = 0;
+    int rest = iw - 2 - lw - mw;   /* line cells besides the lead-in and the arrow */
     char run[4 * 128];
     int x = cx + 1;
     if (s->dir == DIR_C2S) {
         put(t, y, x, 1, a, line);
         x += 1;
         x += put(t, y, x, lw, a, text);
+        x += put(t, y, x, mw, ma, mark);
         repeat(run, sizeof run, line, rest);
         x += put(t, y, x, rest, a, run);
         put(t, y, x, 1, a, t->g.arrow_r);
@@ -90,6 +98,7 @@ static void draw_step(tui *t, const dialogue *d, const step *s, size_t idx, int 
         repeat(run, sizeof run, line, rest);
         x += put(t, y, x, rest, a, run);
         x += put(t, y, x, lw, a, text);
+        x += put(t, y, x, mw, ma, mark);
         put(t, y, x, 1, a, line);
     }
     (void)d;

@@ -14,14 +14,14 @@ static const glyphs utf8_glyphs = {
     .vline = "\u2502", .hline = "\u2500", .hline_enc = "\u2550", .arrow_r = "\u25b6", .arrow_l = "\u25c0",
     .tee_l = "\u251c", .tee_r = "\u2524", .closed = "\u25b8", .open = "\u25be", .ellipsis = "\u2026",
     .to = "\u2192", .dot = "\u00b7", .derived = "\u25c6", .gap = "\u2248", .bad = "\u2717", .up = "\u25b2",
-    .down = "\u25bc", .play = "\u25b6", .corner_tl = "\u250c", .corner_tr = "\u2510", .corner_bl = "\u2514",
+    .down = "\u25bc", .play = "\u25b6", .check = "\u2713", .arrow_down = "\u2193", .corner_tl = "\u250c", .corner_tr = "\u2510", .corner_bl = "\u2514",
     .corner_br = "\u2518",
 };
 
 static const glyphs ascii_glyphs = {
     .vline = "|", .hline = "-", .hline_enc = "=", .arrow_r = ">", .arrow_l = "<", .tee_l = "|", .tee_r = "|",
     .closed = "+", .open = "-", .ellipsis = "~", .to = "->", .dot = "-", .derived = "*", .gap = "~", .bad = "x",
-    .up = "^", .down = "v", .play = ">", .corner_tl = "+", .corner_tr = "+", .corner_bl = "+", .corner_br = "+",
+    .up = "^", .down = "v", .play = ">", .check = "ok", .arrow_down = "|", .corner_tl = "+", .corner_tr = "+", .corner_bl = "+", .corner_br = "+",
 };
 
 static const view_ops *const all_views[VIEW_COUNT] = {

@@ -226,6 +226,10 @@ static void draw_step_panes(tui *t, dialogue *d, int x, int w)
     if (s->encrypted && k < sizeof meta)
         k += (size_t)snprintf(meta + k, sizeof meta - k, " %s %s", t->g.dot, s->decrypted ? "encrypted, decrypted" : "encrypted");
     if (s->malformed && k < sizeof meta) k += (size_t)snprintf(meta + k, sizeof meta - k, " %s malformed", t->g.dot);
+    int verified = step_verified(s);
+    if (verified >= 0 && k < sizeof meta)
+        k += (size_t)snprintf(meta + k, sizeof meta - k, " %s %s", t->g.dot,
+                              verified ? "verified by tlsview" : "DOES NOT VERIFY");
     if (s->summary && k < sizeof meta) snprintf(meta + k, sizeof meta - k, " %s %s", t->g.dot, s->summary);
     put(t, y, tx, cw, theme_attr(T_DIM), meta);
     y += 2;
