@@ -252,6 +252,7 @@ int main(int argc, char **argv)
     int rc = r.tui ? run_tui(&r) : run_loop(&r);
 
     capture_stats cs;
+    capture_finish(r.cap);       /* ends every flow, so their last gaps are counted */
     capture_get_stats(r.cap, &cs);
     capture_close(r.cap);
     r.cap = NULL;
