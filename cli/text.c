@@ -128,7 +128,7 @@ static void text_conn_close(sink *k, const conn_state *c)
 {
     text_sink *t = (text_sink *)k;
     FILE *out = t->out;
-    fprintf(out, "Connection %u ends: ", c->id);
+    fprintf(out, "Connection %u ends after %.3f s: ", c->id, c->last_ts - c->first_ts);
     const char *v = conn_version_name(c);
     if (v) fprintf(out, "%s, ", v);
     if (c->have_cipher_suite) {

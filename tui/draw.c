@@ -228,8 +228,11 @@ void step_label(const step *s, char *buf, size_t n)
     case STEP_HEARTBEAT:
         snprintf(buf, n, "Heartbeat");
         return;
-    default:
-        camel(s->name ? s->name : "step", buf, n);
+    default: {
+        const field *hrr = s->root ? field_child(s->root, "hello_retry_request") : NULL;
+        if (hrr && hrr->value && strcmp(hrr->value, "true") == 0) snprintf(buf, n, "HelloRetryRequest");
+        else camel(s->name ? s->name : "step", buf, n);
+    }
     }
 }
 

@@ -67,7 +67,13 @@ static void draw_step(tui *t, const dialogue *d, const step *s, size_t idx, int 
     }
     theme_el el = s->dir == DIR_C2S ? T_CLIENT : T_SERVER;
     if (s->malformed || s->kind == STEP_MALFORMED) el = T_FAIL;
-    else if (s->kind == STEP_ALERT) el = T_FAIL;
+    else if (s->kind == STEP_ALERT) {
+        /* Red for what ends a connection badly; close_notify is a goodbye. */
+        const field *level = field_child(s->root, "level"), *desc = field_child(s->root, "description");
+        bool bye = desc && desc->value && strcmp(desc->value, "close_notify") == 0;
+        bool fatal = level && level->value && strcmp(level->value, "fatal") == 0;
+        if (fatal || (desc && !bye)) el = T_FAIL;
+    }
     attr_t a = selected ? cursor : theme_attr(el);
     const char *line = s->encrypted ? t->g.hline_enc : t->g.hline;
     if (s->kind == STEP_MALFORMED) snprintf(text, sizeof text, " %s %s ", t->g.bad, label);

@@ -424,6 +424,22 @@ static int read_key(tui *t)
         return FK((int)wc);
     }
     if (wc == '\r') return K_ENTER;
+    if (wc == K_ESC) {
+        /* curses waited ESCDELAY before handing out a lone Esc; if more
+         * follows at once, this is a key sequence the terminal description
+         * does not know (a TERM that does not match the terminal), or Alt
+         * with a key: swallow it rather than read Esc, which would quit. */
+        wint_t c2;
+        int r2 = wget_wch(stdscr, &c2);
+        if (r2 == ERR) return K_ESC;
+        if (r2 == OK && (c2 == '[' || c2 == 'O')) {
+            for (int i = 0; i < 32; i++) {
+                wint_t c3;
+                if (wget_wch(stdscr, &c3) != OK || (c3 >= 0x40 && c3 <= 0x7e)) break;
+            }
+        }
+        return -2;
+    }
     return (int)wc;
 }
 

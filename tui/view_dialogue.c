@@ -212,6 +212,10 @@ static void draw_step_panes(tui *t, dialogue *d, int x, int w)
     int px = tx;
     px += putf(t, y, px, cw, theme_attr(T_NARRATION), "Step %zu of %u  ", d->cur + 1, c->n_steps);
     px += put(t, y, px, tx + cw - px, theme_attr(derived ? T_DERIVED : s->dir == DIR_C2S ? T_CLIENT : T_SERVER), label);
+    int verified = step_verified(s);
+    if (verified >= 0)
+        px += putf(t, y, px, tx + cw - px, theme_attr(verified ? T_DERIVED : T_FAIL), "  %s %s",
+                   verified ? t->g.check : t->g.bad, verified ? "verified" : "does not verify");
     if (!derived)
         putf(t, y, px, tx + cw - px, theme_attr(T_DIM), "  %s %s %s", s->dir == DIR_C2S ? "client" : "server", t->g.to,
              s->dir == DIR_C2S ? "server" : "client");
@@ -226,10 +230,7 @@ static void draw_step_panes(tui *t, dialogue *d, int x, int w)
     if (s->encrypted && k < sizeof meta)
         k += (size_t)snprintf(meta + k, sizeof meta - k, " %s %s", t->g.dot, s->decrypted ? "encrypted, decrypted" : "encrypted");
     if (s->malformed && k < sizeof meta) k += (size_t)snprintf(meta + k, sizeof meta - k, " %s malformed", t->g.dot);
-    int verified = step_verified(s);
-    if (verified >= 0 && k < sizeof meta)
-        k += (size_t)snprintf(meta + k, sizeof meta - k, " %s %s", t->g.dot,
-                              verified ? "verified by tlsview" : "DOES NOT VERIFY");
+
     if (s->summary && k < sizeof meta) snprintf(meta + k, sizeof meta - k, " %s %s", t->g.dot, s->summary);
     put(t, y, tx, cw, theme_attr(T_DIM), meta);
     y += 2;

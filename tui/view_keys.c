@@ -101,6 +101,59 @@ static void explain_missing(tui *t, doc *d, const tui_conn *c)
     (void)t;
 }
 
+/* A list whose items are objects with a "name": a chain of secrets, each
+ * derived from those before it. */
+static bool is_chain(const field *f)
+{
+    if (f->shape == FIELD_LEAF || !f->first) return false;
+    for (const field *c = f->first; c; c = c->next)
+        if (c->shape != FIELD_OBJECT || !field_child(c, "name")) return false;
+    return true;
+}
+
+/* Long hex in groups of eight digits, so that it wraps and reads. */
+static void grouped(const char *v, char *out, size_t n)
+{
+    size_t len = strlen(v), k = 0;
+    bool hex = len > 16;
+    for (size_t i = 0; i < len && hex; i++)
+        if (!strchr("0123456789abcdefABCDEF", v[i])) hex = false;
+    if (!hex) {
+        snprintf(out, n, "%s", v);
+        return;
+    }
+    for (size_t i = 0; i < len && k + 2 < n; i++) {
+        if (i && i % 8 == 0) out[k++] = ' ';
+        out[k++] = v[i];
+    }
+    out[k] = 0;
+}
+
+static bool chain(tui *t, doc *d, const field *list)
+{
+    bool values = false;
+    char buf[4096];
+    for (const field *c = list->first; c; c = c->next) {
+        const field *name = field_child(c, "name"), *len = field_child(c, "length");
+        const field *val = field_child(c, "value"), *exp = field_child(c, "explanation");
+        if (len && len->value) snprintf(buf, sizeof buf, "%s %s %s bytes", name->value ? name->value : "?", t->g.dot, len->value);
+        else snprintf(buf, sizeof buf, "%s", name->value ? name->value : "?");
+        doc_text(d, theme_attr(T_FIELD_NAME), 3, buf);
+        if (exp && exp->value) doc_text(d, A_NORMAL, 5, exp->value);
+        if (val && val->value) {
+            grouped(val->value, buf, sizeof buf);
+            doc_text(d, theme_attr(T_KEY), 5, buf);
+            values = true;
+        }
+        for (const field *o = c->first; o; o = o->next) {
+            if (o == name || o == len || o == val || o == exp) continue;
+            node(d, o, 5);
+        }
+        if (c->next) doc_text(d, theme_attr(T_DERIVED), 4, t->g.arrow_down);
+    }
+    return values;
+}
+
 static void build(tui *t, keys_state *k)
 {
     doc *d = &k->d;
@@ -114,28 +167,38 @@ static void build(tui *t, keys_state *k)
     snprintf(line, sizeof line, "Key schedule of connection #%u%s%s%s%s", c->id, c->version ? ", " : "",
              conn_version_text(c), suite[0] ? ", " : "", suite);
     doc_text(d, theme_attr(T_HEADER), 1, line);
-    doc_blank(d);
     unsigned found = 0;
+    bool chains = false, values = false;
     for (uint32_t i = 0; i < c->n_steps; i++) {
         const step *s = c->steps[i];
         if (s->kind != STEP_KEYS) continue;
         found++;
         char label[96];
         step_label(s, label, sizeof label);
+        doc_blank(d);
         snprintf(line, sizeof line, "%s Step %u of %u: %s", t->g.derived, i + 1, c->n_steps, label);
         doc_text(d, theme_attr(T_DERIVED), 1, line);
-        if (s->narration) doc_text(d, theme_attr(T_NARRATION), 3, s->narration);
+        if (s->summary && strcmp(s->summary, label) != 0) doc_text(d, theme_attr(T_DIM), 3, s->summary);
         doc_blank(d);
+        bool drawn = false;
         for (const field *f = s->root ? s->root->first : NULL; f; f = f->next) {
-            node(d, f, 3);
-            if (f->next) {
-                doc_text(d, theme_attr(T_DERIVED), 4, t->g.vline);
-                doc_text(d, theme_attr(T_DERIVED), 4, t->g.down);
+            if (is_chain(f)) {
+                values |= chain(t, d, f);
+                drawn = chains = true;
+            } else {
+                node(d, f, 3);
             }
         }
-        doc_blank(d);
+        /* Without a chain the narration is all there is to say. */
+        if (!drawn && s->narration) doc_text(d, theme_attr(T_NARRATION), 3, s->narration);
     }
-    if (!found) explain_missing(t, d, c);
+    if (!found) {
+        doc_blank(d);
+        explain_missing(t, d, c);
+    } else if (chains && !values) {
+        doc_blank(d);
+        doc_text(d, theme_attr(T_DIM), 1, "The values themselves are not shown: run tlsview with --secrets to see them.");
+    }
 }
 
 static void keys_draw(tui *t, void *p)
