@@ -113,9 +113,8 @@ int tls_stream_start_looks_like_tls(const uint8_t *bytes, size_t len)
     case RECORD_BAD: return 0;
     case RECORD_OK: break;
     }
-    /* A connection starts with a handshake (or, mid-stream, any record);
-     * a zero-length handshake record is not how anyone starts. */
-    return h.body_len > 0 || h.type == CT_APPLICATION_DATA;
+    /* Type, version and a bounded length: that is TLS speaking. */
+    return 1;
 }
 
 /* The handshake type in the first record of a side, or -1. */
@@ -186,7 +185,8 @@ static void direction_bytes(dissector *d, tls_flow *f, direction dir, const uint
             size_t k;
             cur_skip_rest(&in, &rest, &k);
             buffer_append(&ds->record, rest, k);
-            size_t at = record_resync(ds->record.data, ds->record.len, ds->record_version);
+            /* Any version: hellos often say 3.1 and later records 3.3. */
+            size_t at = record_resync(ds->record.data, ds->record.len, 0);
             ds->stream_offset += at;
             buffer_consume(&ds->record, at);
             if (ds->record.len < TLS_RECORD_HEADER) return;

@@ -187,3 +187,127 @@ def retransmit(segs, every=3):
 def mid_connection(segs, skip_packets=3):
     """Drops the handshake's first packets (the SYNs at least)."""
     return segs[skip_packets:]
+
+
+def shift_sequences(segs, isn=0xffffff00):
+    """Moves every flow's sequence numbers so that they wrap around 2^32
+    early in the connection."""
+    base = {}
+    for s in segs:
+        key = (s.src, s.sport, s.dst, s.dport)
+        if key not in base:
+            base[key] = s.seq
+    out = []
+    for s in segs:
+        mine = (s.src, s.sport, s.dst, s.dport)
+        theirs = (s.dst, s.dport, s.src, s.sport)
+        seq = (s.seq - base[mine] + isn) & 0xffffffff
+        ack = (s.ack - base.get(theirs, s.ack) + isn) & 0xffffffff if s.flags & 0x10 else s.ack
+        out.append(s.copy(seq=seq, ack=ack))
+    return out
+
+
+def conflicting(segs):
+    """For each flow's third data segment: send it early (so it waits for
+    the hole before it), then a copy with different bytes, then the rest in
+    order.  The first copy must win."""
+    out, seen, held = [], {}, []
+    for s in segs:
+        key = (s.src, s.sport)
+        if s.payload:
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] == 2:
+                held.append(s)
+                continue
+            if seen[key] == 3 and held:
+                out.append(s)
+                out.append(s.copy(payload=bytes(b ^ 0x5a for b in s.payload)))
+                out.extend(held)
+                held = []
+                continue
+        out.append(s)
+    return out + held
+
+
+def drop_segment(segs, nth=3):
+    """Loses the nth data segment of the server."""
+    out, n = [], 0
+    server_ports = {s.sport for s in segs if s.flags & 0x12 == 0x12}
+    for s in segs:
+        if s.payload and s.sport in server_ports:
+            n += 1
+            if n == nth:
+                continue
+        out.append(s)
+    return out
+
+
+def reset_after(segs, packets):
+    """The first `packets` packets, then a RST from the client."""
+    head = segs[:packets]
+    first = segs[0]
+    client_seq = max((s.seq + len(s.payload) for s in head if s.src == first.src and s.sport == first.sport),
+                     default=first.seq + 1)
+    return head + [first.copy(flags=0x14, seq=client_seq, payload=b'', ts=head[-1].ts + 0.001)]
+
+
+def synthetic_flow(client_chunks, server_chunks, family=4, port=443):
+    """A whole TCP connection (handshake, data, FINs) carrying the given
+    payload chunks, client chunks first, then the server's."""
+    if family == 4:
+        c, sv = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
+    else:
+        c, sv = bytes(15) + b'\x01', bytes(15) + b'\x02'
+    t, cseq, sseq, out = 1700000000.0, 1000, 5000, []
+
+    def seg(src_is_client, flags, payload=b''):
+        nonlocal t, cseq, sseq
+        t += 0.0001
+        if src_is_client:
+            s = Segment(t, family, c, sv, 40000, port, cseq, sseq, flags, payload)
+            cseq += len(payload) + (1 if flags & 0x03 else 0)
+        else:
+            s = Segment(t, family, sv, c, port, 40000, sseq, cseq, flags, payload)
+            sseq += len(payload) + (1 if flags & 0x03 else 0)
+        out.append(s)
+
+    seg(True, 0x02)
+    seg(False, 0x12)
+    seg(True, 0x10)
+    for p in client_chunks:
+        seg(True, 0x18, p)
+    for p in server_chunks:
+        seg(False, 0x18, p)
+    seg(True, 0x11)
+    seg(False, 0x11)
+    seg(True, 0x10)
+    return out
+
+
+def write_fragmented_pcap(path, segs, nth=3):
+    """Like write_pcap (Ethernet), but the nth data packet (IPv4) goes as
+    two IP fragments."""
+    with open(path, 'wb') as f:
+        f.write(struct.pack('<IHHiIII', 0xa1b2c3d4, 2, 4, 0, 0, 262144, DLT_EN10MB))
+        n = 0
+        for seg in segs:
+            pkts = [frame(DLT_EN10MB, seg)]
+            if seg.payload and seg.family == 4:
+                n += 1
+                if n == nth:
+                    ip = build_ip(seg)
+                    body = ip[20:]
+                    cut = (len(body) // 2) & ~7
+                    eth = pkts[0][:14]
+                    pkts = []
+                    for off, part, more in ((0, body[:cut], 1), (cut, body[cut:], 0)):
+                        hdr = bytearray(ip[:20])
+                        struct.pack_into('>H', hdr, 2, 20 + len(part))
+                        struct.pack_into('>H', hdr, 6, (more << 13) | (off // 8))
+                        struct.pack_into('>H', hdr, 10, 0)
+                        struct.pack_into('>H', hdr, 10, checksum(bytes(hdr)))
+                        pkts.append(eth + bytes(hdr) + part)
+            for pkt in pkts:
+                sec = int(seg.ts)
+                usec = int((seg.ts - sec) * 1e6)
+                f.write(struct.pack('<IIII', sec, usec, len(pkt), len(pkt)) + pkt)
