@@ -50,12 +50,48 @@ os.chmod(unreadable, 0)
 if os.geteuid() != 0:
     one_line_error(run(tlsview, '-r', unreadable), 1, ['locked.pcap'], 'unreadable capture')
 
+# Keys that cannot be used.
+keys = os.path.join(source, 'samples', 'keys')
+one_line_error(run(tlsview, '-r', sample, '-k', os.path.join(keys, 'ca.crt')), 1, ['ca.crt', 'not a private key'],
+               'a certificate given as a key')
+one_line_error(run(tlsview, '-r', sample, '-k', notcap), 1, ['notes.txt', 'private key'], 'a text file as a key')
+one_line_error(run(tlsview, '-r', sample, '-k', os.path.join(keys, 'server-encrypted.key')), 1,
+               ['password', '--key-password', 'TLSVIEW_KEY_PASSWORD'], 'encrypted key without a password')
+one_line_error(run(tlsview, '-r', sample, '-k', os.path.join(keys, 'server-encrypted.key'), '--key-password', 'nope'),
+               1, ['password is wrong'], 'encrypted key with the wrong password')
+p = run(tlsview, '-r', sample, '-o', 'json', '-k', os.path.join(keys, 'server-encrypted.key'),
+        env={'TLSVIEW_KEY_PASSWORD': 'tlsview'})
+check(p.returncode == 0 and b'"decryption":"decrypted"' in p.stdout, 'TLSVIEW_KEY_PASSWORD opens the key')
+# A key log with garbage lines: each reported with its line number, the rest used.
+garbage = os.path.join(tmp, 'garbage.keylog')
+with open(garbage, 'w') as f:
+    f.write('# a comment\r\nthis is not a key log line\nCLIENT_RANDOM zz 11\n')
+    f.write(open(os.path.join(source, 'samples', 'tls12-rsa.keylog')).read())
+p = run(tlsview, '-r', sample, '-o', 'json', '-l', garbage)
+err = p.stderr.decode()
+check(p.returncode == 0, 'key log with garbage lines: exit %d' % p.returncode)
+check('garbage.keylog:2:' in err and 'garbage.keylog:3:' in err and len(err.splitlines()) == 2,
+      'key log garbage: lines 2 and 3 named, one line each: %r' % err)
+check(b'"decryption":"decrypted"' in p.stdout, 'key log garbage: the good lines still decrypt')
+# SSLKEYLOGFILE stands in for -l, and tlsview says so.
+p = run(tlsview, '-r', sample, '-o', 'json', env={'SSLKEYLOGFILE': os.path.join(source, 'samples', 'tls12-rsa.keylog')})
+check(p.returncode == 0 and b'"decryption":"decrypted"' in p.stdout, 'SSLKEYLOGFILE is used')
+check(b'SSLKEYLOGFILE' in p.stderr and len(p.stderr.splitlines()) == 1, 'SSLKEYLOGFILE: said on stderr once')
+# No permission to capture: an unprivileged user is told how to get it.
+if os.geteuid() == 0 and os.path.exists('/usr/bin/setpriv'):
+    import subprocess
+    p = subprocess.run(['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', tlsview, '-i', 'lo'],
+                       capture_output=True, timeout=30)
+    one_line_error(p, 1, ['permission', 'root', 'cap_net_raw'], 'live capture without permission')
+
 # A capture with no TLS at all: the reading is printed, then one line and exit 1.
-http = os.path.join(source, 'tests', 'data', 'http.pcap')
-if os.path.exists(http):
-    p = run(tlsview, '-r', http, '-o', 'json')
-    one_line_error(p, 1, ['no TLS'], 'capture without TLS')
-    check(b'"summary"' in p.stdout, 'capture without TLS: the summary still comes out')
+import pcaptool  # noqa: E402
+http = os.path.join(tmp, 'http.pcap')
+pcaptool.write_pcap(http, pcaptool.synthetic_flow([b'GET / HTTP/1.1\r\nHost: example\r\n\r\n'],
+                                                  [b'HTTP/1.1 200 OK\r\n\r\n'], port=80))
+p = run(tlsview, '-r', http, '-o', 'json')
+one_line_error(p, 1, ['no TLS'], 'capture without TLS')
+check(b'"summary"' in p.stdout, 'capture without TLS: the summary still comes out')
 
 # Standard input works.
 with open(sample, 'rb') as f:
