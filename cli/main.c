@@ -21,6 +21,9 @@
 #include "dissect/session.h"
 #include "tui/tui.h"
 
+/* Whom a live capture started as root runs as once it is set up. */
+#define DEFAULT_USER "nobody"
+
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig)
@@ -190,7 +193,11 @@ static bool run_setup(run *r)
     r->co = co;
     r->cap = capture_open(&co, &r->handler, r->err, sizeof r->err);
     if (!r->cap) return false;
-    if (o->user && !drop_privileges(o->user)) {
+    /* Live capture as root: once the interface is open and the keys are
+     * read, root is no longer needed, so give it up (-Z root keeps it). */
+    const char *user = o->user;
+    if (!user && o->iface && geteuid() == 0) user = getpwnam(DEFAULT_USER) ? DEFAULT_USER : NULL;
+    if (user && strcmp(user, "root") != 0 && !drop_privileges(user)) {
         r->err[0] = 0;   /* already said */
         return false;
     }

@@ -21,6 +21,7 @@ typedef struct kl_entry {
 
 typedef struct kl_file {
     char *path;
+    FILE *fp;                  /* kept open: after a privilege drop the path may not open again */
     long long offset;          /* bytes consumed (whole lines) */
     unsigned long line;        /* lines consumed */
     bool open_warned;          /* a failed reopen was reported */
@@ -77,7 +78,10 @@ void keylog_free(keylog *kl)
         free(kl->entries);
     }
     free(kl->table);
-    for (size_t i = 0; i < kl->n_files; i++) free(kl->files[i].path);
+    for (size_t i = 0; i < kl->n_files; i++) {
+        if (kl->files[i].fp) fclose(kl->files[i].fp);
+        free(kl->files[i].path);
+    }
     keylog_clear_warnings(kl);
     free(kl);
 }
@@ -454,7 +458,20 @@ enum { READ_CHUNK = 1 << 16 };
  * KEYLOG_MAX_LINE + the chunk, so memory stays bounded. */
 static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t errlen)
 {
-    FILE *fp = fopen(f->path, "rb");
+    /* A file replaced under the same name (rotated) is opened anew when we
+     * still may; otherwise the open one is read on. */
+    struct stat now_st, open_st;
+    if (f->fp && stat(f->path, &now_st) == 0 && fstat(fileno(f->fp), &open_st) == 0 &&
+        (now_st.st_ino != open_st.st_ino || now_st.st_dev != open_st.st_dev)) {
+        FILE *again = fopen(f->path, "rb");
+        if (again) {
+            fclose(f->fp);
+            f->fp = again;
+            f->offset = 0;
+            f->line = 0;
+        }
+    }
+    FILE *fp = f->fp ? f->fp : fopen(f->path, "rb");
     if (!fp) {
         if (err) snprintf(err, errlen, "%s: cannot open the key log: %s", f->path, strerror(errno));
         else if (!f->open_warned) warn(kl, "%s: cannot open the key log again: %s", f->path, strerror(errno));
@@ -462,20 +479,20 @@ static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t 
         return -1;
     }
     f->open_warned = false;
+    f->fp = fp;
+    clearerr(fp);
     struct stat st;
     if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && (long long)st.st_size < f->offset) {
         warn(kl, "%s: the key log got shorter; reading it again from the start", f->path);
         f->offset = 0;
         f->line = 0;
     }
-    if (f->offset && fseeko(fp, (off_t)f->offset, SEEK_SET) != 0) {
-        fclose(fp);
+    if (fseeko(fp, (off_t)f->offset, SEEK_SET) != 0) {
         return 0;
     }
     size_t bufcap = READ_CHUNK + KEYLOG_MAX_LINE + 2;
     uint8_t *buf = malloc(bufcap);
     if (!buf) {
-        fclose(fp);
         if (err) snprintf(err, errlen, "%s: out of memory", f->path);
         return -1;
     }
@@ -490,8 +507,7 @@ static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t 
             if (err) snprintf(err, errlen, "%s: cannot read the key log: %s", f->path, strerror(errno));
             mbedtls_platform_zeroize(buf, bufcap);
             free(buf);
-            fclose(fp);
-            return -1;
+                return -1;
         }
         size_t start = 0;
         if (skipping) {
@@ -526,7 +542,6 @@ static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t 
     }
     mbedtls_platform_zeroize(buf, bufcap);
     free(buf);
-    fclose(fp);
     return added;
 }
 
