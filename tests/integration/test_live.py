@@ -39,22 +39,7 @@ if viewer.poll() is not None:
     if 'permission' in msg.lower() or 'CAP_NET_RAW' in msg or 'root' in msg:
         skip('cannot capture here: ' + msg)
     check(False, 'tlsview -i lo exited early: %s' % msg)
-    
-# Started as root, tlsview gives root up once the interface is open; SIGINT
-# ends it cleanly with the summary.
-import signal  # noqa: E402
-viewer = subprocess.Popen([tlsview, '-i', 'lo', '-o', 'json', 'tcp port %d' % free_port()],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-time.sleep(1.0)
-if os.geteuid() == 0 and viewer.poll() is None:
-    with open('/proc/%d/status' % viewer.pid) as f:
-        uid = [line.split()[1] for line in f if line.startswith('Uid:')][0]
-    check(uid != '0', 'live capture started as root runs unprivileged (uid %s)' % uid)
-viewer.send_signal(signal.SIGINT)
-out, err = viewer.communicate(timeout=10)
-check(viewer.returncode == 0, 'SIGINT: exit %d (%r)' % (viewer.returncode, err))
-check(b'"type":"summary"' in out and b'"kernel_dropped"' in out, 'SIGINT: the summary with kernel drops comes out')
-report('live')
+    report('live')
 
 server = subprocess.Popen(['openssl', 's_server', '-accept', str(port), '-4', '-naccept', '1', '-www',
                            '-cert', os.path.join(keys, 'server.crt'), '-key', os.path.join(keys, 'server.key')],
@@ -85,6 +70,20 @@ if conns:
     check(c.get('handshake') == 'complete', 'handshake complete: %s' % c.get('handshake'))
 check(any(o.get('type') == 'handshake' and o.get('msg') == 'client_hello' for o in objs), 'a client_hello was decoded')
 
+# Started as root, tlsview gives root up once the interface is open; SIGINT
+# ends it cleanly with the summary.
+import signal  # noqa: E402
+viewer = subprocess.Popen([tlsview, '-i', 'lo', '-o', 'json', 'tcp port %d' % free_port()],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+time.sleep(1.0)
+if os.geteuid() == 0 and viewer.poll() is None:
+    with open('/proc/%d/status' % viewer.pid) as f:
+        uid = [line.split()[1] for line in f if line.startswith('Uid:')][0]
+    check(uid != '0', 'live capture started as root runs unprivileged (uid %s)' % uid)
+viewer.send_signal(signal.SIGINT)
+out, err = viewer.communicate(timeout=10)
+check(viewer.returncode == 0, 'SIGINT: exit %d (%r)' % (viewer.returncode, err))
+check(b'"type":"summary"' in out and b'"kernel_dropped"' in out, 'SIGINT: the summary with kernel drops comes out')
 # Started as root, tlsview gives root up once the interface is open; SIGINT
 # ends it cleanly with the summary.
 import signal  # noqa: E402
