@@ -92,6 +92,10 @@ typedef struct conn_state {
     bool client_ccs, server_ccs;       /* ChangeCipherSpec seen, per direction */
     bool client_finished, server_finished;
     bool new_session_ticket;
+    /* Signatures (ServerKeyExchange, CertificateVerify) checked with the
+     * key of the signer's certificate: 0 none checked, 1 valid, -1 one
+     * does not verify. */
+    int8_t server_signature, client_signature;
 
     /* Outcome */
     handshake_outcome outcome;

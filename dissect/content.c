@@ -51,6 +51,43 @@ static void finished_check(tls_flow *f, step *s, crypto_finished result)
     }
 }
 
+/* The signature of a ServerKeyExchange or CertificateVerify, checked with
+ * the public key of the signer's certificate (no secret needed). */
+static void signature_check(tls_flow *f, step *s)
+{
+    const char *detail = "";
+    crypto_signature result = crypto_last_signature(f->crypto, &detail);
+    if (result == CRYPTO_SIGNATURE_NONE) return;
+    conn_state *c = f->conn;
+    const char *who = s->dir == DIR_C2S ? "client" : "server";
+    int8_t *summary = s->dir == DIR_C2S ? &c->client_signature : &c->server_signature;
+    const field *sig = field_child(s->root, "signature");
+    size_t off = sig ? sig->offset : 0, len = sig ? sig->length : 0;
+    switch (result) {
+    case CRYPTO_SIGNATURE_NONE:
+        return;
+    case CRYPTO_SIGNATURE_VERIFIED:
+        field_bool(s, NULL, "signature_verified", off, len, true);
+        step_narrate(s, "tlsview checked this signature with the public key of the certificate: it is valid — "
+                        "the %s holds the certificate's private key.", who);
+        if (*summary == 0) *summary = 1;
+        break;
+    case CRYPTO_SIGNATURE_INVALID:
+        field_bool(s, NULL, "signature_verified", off, len, false);
+        field_text(s, NULL, "signature_problem", off, len, "%s", detail);
+        step_narrate(s, "tlsview checked this signature with the public key of the certificate: it is NOT valid "
+                        "(%s) — either the %s does not hold the certificate's private key, or the handshake was "
+                        "altered.", detail, who);
+        conn_note(c, "The %s's %s signature does not verify with the public key of its certificate.", who,
+                  s->msg_type == 12 ? "ServerKeyExchange" : "CertificateVerify");
+        *summary = -1;
+        break;
+    case CRYPTO_SIGNATURE_UNCHECKED:
+        field_text(s, NULL, "signature_check", off, len, "%s", detail);
+        break;
+    }
+}
+
 static void handshake_message(dissector *d, tls_flow *f, direction dir, const uint8_t *msg, size_t n,
                               bool encrypted, double ts)
 {
@@ -75,7 +112,10 @@ static void handshake_message(dissector *d, tls_flow *f, direction dir, const ui
     if (f->crypto) {
         f->event_ts = ts;
         f->event_dir = dir;
-        finished_check(f, s, crypto_handshake(f->crypto, dir, msg, n));
+        crypto_finished fin = crypto_handshake(f->crypto, dir, msg, n);
+        /* Without secrets a Finished is never checked: say nothing. */
+        if (f->decrypting) finished_check(f, s, fin);
+        signature_check(f, s);
     }
     update_outcome(c);
     emit(d, f, s);
@@ -208,6 +248,14 @@ static void change_cipher_spec(dissector *d, tls_flow *f, direction dir, const u
     }
 }
 
+/* A protected record tlsview holds keys for but could not open says so. */
+static void open_failure(tls_flow *f, step *s)
+{
+    if (!f->open_failure) return;
+    field_text(s, NULL, "decryption", 0, 0, "%s", f->open_failure);
+    step_narrate(s, "tlsview could not open this record: %s.", crypto_detail(f->crypto));
+}
+
 static void alert(dissector *d, tls_flow *f, direction dir, const uint8_t *body, size_t n,
                   bool encrypted, bool readable, double ts)
 {
@@ -228,6 +276,7 @@ static void alert(dissector *d, tls_flow *f, direction dir, const uint8_t *body,
             conn_note(c, "An encrypted alert ended the handshake.");
         }
         narrate_alert(c, s, 0, 255);
+        open_failure(f, s);
         emit(d, f, s);
         return;
     }
@@ -294,6 +343,7 @@ static void app_data(dissector *d, tls_flow *f, direction dir, const uint8_t *bo
         step_summarize(s, "%zu bytes", n);
     }
     narrate_app_data(f->conn, s);
+    if (encrypted && !decrypted) open_failure(f, s);
     emit(d, f, s);
 }
 
@@ -307,6 +357,7 @@ static void encrypted_handshake(dissector *d, tls_flow *f, direction dir, size_t
     field_uint(s, NULL, "length", 0, 0, n);
     step_summarize(s, "%zu bytes", n);
     narrate_encrypted_handshake(c, s);
+    open_failure(f, s);
     emit(d, f, s);
 }
 
@@ -414,7 +465,7 @@ void content_record(dissector *d, tls_flow *f, direction dir, const record_heade
     }
     ds->record_version = h->version;
 
-    if (f->crypto) {
+    if (f->crypto && f->decrypting) {
         /* The engine knows when protection starts and holds the keys. */
         size_t plain_len = 0;
         uint8_t inner = h->type;
@@ -428,8 +479,12 @@ void content_record(dissector *d, tls_flow *f, direction dir, const record_heade
             return;
         }
         if (st != CRYPTO_PLAINTEXT) {
-            if (st == CRYPTO_AUTH_FAILED || st == CRYPTO_MALFORMED) conn_note(c, "%s", crypto_detail(f->crypto));
+            /* (the engine notes an authentication failure itself, once) */
+            if (st == CRYPTO_MALFORMED) conn_note(c, "%s", crypto_detail(f->crypto));
+            if (st == CRYPTO_AUTH_FAILED) f->open_failure = "authentication failed";
+            if (st == CRYPTO_MALFORMED) f->open_failure = "malformed";
             opaque_record(d, f, dir, h->type, body, h->body_len, ts);
+            f->open_failure = NULL;
             return;
         }
         record_content(d, f, dir, h->type, body, h->body_len, false, ts);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <mbedtls/md.h>
+#include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 
 #include "dissect/cursor.h"
@@ -19,6 +20,8 @@ enum {
     HT_HELLO_REQUEST = 0, HT_CLIENT_HELLO = 1, HT_SERVER_HELLO = 2, HT_NEW_SESSION_TICKET = 4,
     HT_END_OF_EARLY_DATA = 5, HT_CERTIFICATE = 11, HT_CLIENT_KEY_EXCHANGE = 16,
     HT_FINISHED = 20, HT_KEY_UPDATE = 24, HT_MESSAGE_HASH = 254,
+    HT_SERVER_KEY_EXCHANGE = 12, HT_CERTIFICATE_REQUEST = 13, HT_SERVER_HELLO_DONE = 14,
+    HT_CERTIFICATE_VERIFY = 15,
 };
 enum { CT_CHANGE_CIPHER_SPEC = 20, CT_APPLICATION_DATA = 23 };
 enum { EXT_SESSION_TICKET = 35, EXT_EARLY_DATA = 42 };
@@ -292,7 +295,28 @@ struct tls_crypto {
     uint64_t keylog_gen_seen;  /* key log generation at the last lookup that found nothing */
     bool failure_noted;
     char detail[240];
+
+    /* Signatures.  The public key of the end-entity certificate each side
+     * sent (by the direction it went: DIR_S2C the server's), kept as its
+     * SubjectPublicKeyInfo and parsed when a signature needs it. */
+    uint8_t *cert_spki[2];
+    size_t cert_spki_len[2];
+    mbedtls_pk_context *cert_key[2];
+    bool cert_unreadable[2];
+    bool hello_in_transcript;  /* the transcript starts at a ClientHello */
+    /* TLS <= 1.2: the handshake messages themselves, from the ClientHello
+     * while a client CertificateVerify may still come, for the hashes the
+     * running transcript does not keep (SHA-224, SHA-512). */
+    uint8_t *raw;
+    size_t raw_len, raw_cap;
+    bool raw_on;
+    bool raw_overflow;
+    bool cert_requested;       /* a CertificateRequest in this handshake */
+    crypto_signature sig;
+    char sig_detail[160];
 };
+
+static void forget_key(tls_crypto *t, direction dir);
 
 const char *crypto_status_name(crypto_status s)
 {
@@ -375,6 +399,8 @@ void crypto_free(tls_crypto *t)
         drop(&t->d[i].early);
     }
     tr_free(&t->tr);
+    for (int i = 0; i < 2; i++) forget_key(t, (direction)i);
+    free(t->raw);
     mbedtls_platform_zeroize(t, sizeof *t);
     free(t);
 }
@@ -1144,8 +1170,15 @@ crypto_status crypto_open(tls_crypto *t, direction dir, uint8_t content_type, ui
     t->c->decryption = DEC_FAILED;
     if (!t->failure_noted) {
         t->failure_noted = true;
-        conn_note(t->c, "record authentication failed (%s): the secrets do not fit this connection",
-                  why && *why ? why : "no key fits");
+        /* Records under these same keys opened before: the keys are right,
+         * this record is not. */
+        if (ds->opened_any)
+            conn_note(t->c, "Authentication failed for a record of the %s (%s) although the ones before it "
+                      "decrypted: it was altered or damaged on the way.", dir_word(dir),
+                      why && *why ? why : "no key fits");
+        else
+            conn_note(t->c, "Authentication failed for the %s's records (%s): the secrets given do not fit "
+                      "this connection.", dir_word(dir), why && *why ? why : "no key fits");
     }
     return CRYPTO_AUTH_FAILED;
 }
@@ -1188,21 +1221,32 @@ static void parse_client_hello_ticket(tls_crypto *t, cursor body)
     }
 }
 
-static void take_certificate(tls_crypto *t, cursor body)
+static void match_server_key(tls_crypto *t, const uint8_t *der, size_t len);
+static void keep_certificate(tls_crypto *t, direction dir, const uint8_t *der, size_t len);
+
+/* The end-entity certificate of a Certificate message: its key checks
+ * signatures; the server's also picks the -k key (once per connection). */
+static void take_certificate(tls_crypto *t, direction dir, cursor body)
 {
     cursor list, cert;
+    const uint8_t *p = NULL;
+    size_t n = 0;
     if (t->is13) {
         cursor ctx;
         if (!cur_block(&body, 1, &ctx)) return;
     }
-    if (!cur_block(&body, 3, &list) || !cur_block(&list, 3, &cert)) return;
-    const uint8_t *p;
-    size_t n;
-    cur_skip_rest(&cert, &p, &n);
-    crypto_server_certificate(t, p, n);
+    if (cur_block(&body, 3, &list) && cur_block(&list, 3, &cert)) cur_skip_rest(&cert, &p, &n);
+    keep_certificate(t, dir, p, n);
+    if (dir == DIR_S2C && !t->cert_seen && p) match_server_key(t, p, n);
 }
 
 void crypto_server_certificate(tls_crypto *t, const uint8_t *der, size_t len)
+{
+    keep_certificate(t, DIR_S2C, der, len);
+    match_server_key(t, der, len);
+}
+
+static void match_server_key(tls_crypto *t, const uint8_t *der, size_t len)
 {
     keyring *kr = the_keyring(t);
     t->cert_seen = true;
@@ -1261,6 +1305,475 @@ static crypto_finished check_finished(tls_crypto *t, direction dir, cursor body)
     return ok ? CRYPTO_FINISHED_VERIFIED : CRYPTO_FINISHED_MISMATCH;
 }
 
+/* ---- signatures ---- */
+
+/* Kept per connection: a certificate's public key (its SubjectPublicKeyInfo)
+ * and the raw transcript are bounded; beyond that the check is skipped. */
+enum { SPKI_KEEP_MAX = 16 * 1024, RAW_MAX = 256 * 1024 };
+
+static const char NOT_SUPPORTED[] = "not checked: unsupported scheme";
+static const char NO_CERTIFICATE[] = "not checked: no certificate";
+static const char NO_TRANSCRIPT[] = "not checked: transcript incomplete";
+static const char TOO_LARGE[] = "not checked: transcript too large";
+static const char SSL3[] = "not checked: SSL 3.0";
+static const char UNREADABLE[] = "not checked: unreadable parameters";
+
+crypto_signature crypto_last_signature(const tls_crypto *t, const char **detail)
+{
+    if (detail) *detail = t->sig_detail;
+    return t->sig;
+}
+
+static crypto_signature sig_result(tls_crypto *t, crypto_signature r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static crypto_signature sig_result(tls_crypto *t, crypto_signature r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(t->sig_detail, sizeof t->sig_detail, fmt, ap);
+    va_end(ap);
+    t->sig = r;
+    return r;
+}
+
+static void raw_stop(tls_crypto *t)
+{
+    free(t->raw);
+    t->raw = NULL;
+    t->raw_len = t->raw_cap = 0;
+    t->raw_on = false;
+}
+
+static void raw_start(tls_crypto *t)
+{
+    raw_stop(t);
+    t->raw_on = true;
+    t->raw_overflow = false;
+}
+
+static void raw_add(tls_crypto *t, const uint8_t *p, size_t n)
+{
+    if (!t->raw_on) return;
+    if (n > RAW_MAX - t->raw_len) {
+        raw_stop(t);
+        t->raw_overflow = true;
+        return;
+    }
+    if (t->raw_cap - t->raw_len < n) {
+        size_t cap = t->raw_cap ? t->raw_cap : 4096;
+        while (cap - t->raw_len < n) cap *= 2;
+        uint8_t *q = realloc(t->raw, cap);
+        if (!q) {
+            raw_stop(t);
+            t->raw_overflow = true;
+            return;
+        }
+        t->raw = q;
+        t->raw_cap = cap;
+    }
+    memcpy(t->raw + t->raw_len, p, n);
+    t->raw_len += n;
+}
+
+/* Every handshake message that enters the transcript goes through here. */
+static void hs_add(tls_crypto *t, const uint8_t *msg, size_t len)
+{
+    tr_add(&t->tr, msg, len);
+    raw_add(t, msg, len);
+}
+
+/* One DER element with tag `tag`; *inner is its contents.  Long lengths
+ * up to 3 bytes (a certificate is below 2^24 bytes). */
+static bool der_element(cursor *c, uint8_t tag, cursor *inner)
+{
+    cursor start = *c;
+    uint8_t t, l;
+    size_t len;
+    if (!cur_u8(c, &t) || t != tag || !cur_u8(c, &l)) goto fail;
+    len = l;
+    if (l & 0x80) {
+        unsigned n = l & 0x7f;
+        if (n == 0 || n > 3) goto fail;
+        len = 0;
+        for (unsigned i = 0; i < n; i++) {
+            uint8_t b;
+            if (!cur_u8(c, &b)) goto fail;
+            len = len << 8 | b;
+        }
+    }
+    if (cur_sub(c, len, inner)) return true;
+fail:
+    *c = start;
+    return false;
+}
+
+/* The SubjectPublicKeyInfo of a DER certificate (RFC 5280 4.1): the only
+ * part a signature check needs, so a certificate mbedTLS would refuse as a
+ * whole (an unknown signature algorithm, say) still gives its key. */
+static bool spki_of(const uint8_t *der, size_t len, const uint8_t **spki, size_t *spki_len)
+{
+    enum { SEQ = 0x30, INT = 0x02, VERSION = 0xa0 };
+    cursor c = cur_make(der, len), cert, tbs, skip;
+    uint8_t tag;
+    if (!der_element(&c, SEQ, &cert) || !der_element(&cert, SEQ, &tbs)) return false;
+    if (cur_peek_u8(&tbs, 0, &tag) && tag == VERSION && !der_element(&tbs, VERSION, &skip)) return false;
+    if (!der_element(&tbs, INT, &skip)) return false;                /* serial */
+    for (int i = 0; i < 4; i++)                                       /* signature, issuer, validity, subject */
+        if (!der_element(&tbs, SEQ, &skip)) return false;
+    size_t from = cur_offset(&tbs);
+    if (!der_element(&tbs, SEQ, &skip)) return false;
+    *spki_len = cur_offset(&tbs) - from;
+    return cur_span(&tbs, from, cur_offset(&tbs), spki);
+}
+
+static void forget_key(tls_crypto *t, direction dir)
+{
+    if (t->cert_key[dir]) {
+        mbedtls_pk_free(t->cert_key[dir]);
+        free(t->cert_key[dir]);
+        t->cert_key[dir] = NULL;
+    }
+    free(t->cert_spki[dir]);
+    t->cert_spki[dir] = NULL;
+    t->cert_spki_len[dir] = 0;
+    t->cert_unreadable[dir] = false;
+}
+
+/* The end-entity certificate of the side that sent it in direction dir
+ * (NULL or empty: it sent none).  Only its public key is kept. */
+static void keep_certificate(tls_crypto *t, direction dir, const uint8_t *der, size_t len)
+{
+    forget_key(t, dir);
+    const uint8_t *spki;
+    size_t n;
+    if (!der || !len || !spki_of(der, len, &spki, &n) || n > SPKI_KEEP_MAX) return;
+    t->cert_spki[dir] = malloc(n);
+    if (!t->cert_spki[dir]) return;
+    memcpy(t->cert_spki[dir], spki, n);
+    t->cert_spki_len[dir] = n;
+}
+
+/* The public key of the certificate sent in direction dir, parsed the
+ * first time a signature needs it; NULL without one mbedTLS can read. */
+static mbedtls_pk_context *signer_key(tls_crypto *t, direction dir)
+{
+    if (t->cert_key[dir]) return t->cert_key[dir];
+    if (!t->cert_spki[dir] || t->cert_unreadable[dir]) return NULL;
+    mbedtls_pk_context *pk = malloc(sizeof *pk);
+    if (!pk) return NULL;
+    mbedtls_pk_init(pk);
+    if (mbedtls_pk_parse_public_key(pk, t->cert_spki[dir], t->cert_spki_len[dir]) != 0) {
+        mbedtls_pk_free(pk);
+        free(pk);
+        t->cert_unreadable[dir] = true;
+        return NULL;
+    }
+    t->cert_key[dir] = pk;
+    return pk;
+}
+
+typedef enum sig_kind { SK_UNSUPPORTED, SK_RSA_PKCS1, SK_RSA_PSS, SK_ECDSA } sig_kind;
+
+typedef struct sig_scheme {
+    sig_kind kind;
+    mbedtls_md_type_t md;
+    bool md5_sha1;             /* TLS <= 1.1 RSA: MD5 and SHA-1 side by side, no DigestInfo */
+} sig_scheme;
+
+static mbedtls_md_type_t tls12_hash(uint8_t h)
+{
+    switch (h) {
+    case 1: return MBEDTLS_MD_MD5;
+    case 2: return MBEDTLS_MD_SHA1;
+    case 3: return MBEDTLS_MD_SHA224;
+    case 4: return MBEDTLS_MD_SHA256;
+    case 5: return MBEDTLS_MD_SHA384;
+    case 6: return MBEDTLS_MD_SHA512;
+    }
+    return MBEDTLS_MD_NONE;
+}
+
+/* A TLS 1.3 SignatureScheme, which extends TLS 1.2's SignatureAndHashAlgorithm
+ * (hash byte, signature byte) with the same code points.  Ed25519, Ed448,
+ * DSA, GOST and SM2 are not in mbedTLS 2.28: unsupported. */
+static sig_scheme scheme_of(uint16_t code)
+{
+    sig_scheme s = { SK_UNSUPPORTED, MBEDTLS_MD_NONE, false };
+    switch (code) {
+    case 0x0804: case 0x0809: s.kind = SK_RSA_PSS; s.md = MBEDTLS_MD_SHA256; break;   /* rsae, pss */
+    case 0x0805: case 0x080a: s.kind = SK_RSA_PSS; s.md = MBEDTLS_MD_SHA384; break;
+    case 0x0806: case 0x080b: s.kind = SK_RSA_PSS; s.md = MBEDTLS_MD_SHA512; break;
+    case 0x081a: s.kind = SK_ECDSA; s.md = MBEDTLS_MD_SHA256; break;                   /* brainpool, TLS 1.3 */
+    case 0x081b: s.kind = SK_ECDSA; s.md = MBEDTLS_MD_SHA384; break;
+    case 0x081c: s.kind = SK_ECDSA; s.md = MBEDTLS_MD_SHA512; break;
+    default:
+        s.md = tls12_hash((uint8_t)(code >> 8));
+        if (s.md != MBEDTLS_MD_NONE && (code & 0xff) == 1) s.kind = SK_RSA_PKCS1;
+        else if (s.md != MBEDTLS_MD_NONE && (code & 0xff) == 3) s.kind = SK_ECDSA;
+        break;
+    }
+    if (s.kind != SK_UNSUPPORTED && !mbedtls_md_info_from_type(s.md)) s.kind = SK_UNSUPPORTED;
+    return s;
+}
+
+/* TLS 1.0 / 1.1 carry no algorithm: the key decides (RFC 4346 7.4.3,
+ * RFC 4492 5.4). */
+static sig_scheme legacy_scheme(const mbedtls_pk_context *pk)
+{
+    sig_scheme s = { SK_UNSUPPORTED, MBEDTLS_MD_NONE, false };
+    if (mbedtls_pk_can_do(pk, MBEDTLS_PK_RSA)) {
+        s.kind = SK_RSA_PKCS1;
+        s.md5_sha1 = true;
+    } else if (mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA)) {
+        s.kind = SK_ECDSA;
+        s.md = MBEDTLS_MD_SHA1;
+    }
+    return s;
+}
+
+static const char *md_label(mbedtls_md_type_t md)
+{
+    switch (md) {
+    case MBEDTLS_MD_MD5: return "MD5";
+    case MBEDTLS_MD_SHA1: return "SHA-1";
+    case MBEDTLS_MD_SHA224: return "SHA-224";
+    case MBEDTLS_MD_SHA256: return "SHA-256";
+    case MBEDTLS_MD_SHA384: return "SHA-384";
+    case MBEDTLS_MD_SHA512: return "SHA-512";
+    default: return "?";
+    }
+}
+
+/* "RSA-PSS with SHA-256", ... */
+static const char *scheme_label(char *buf, size_t n, sig_scheme s)
+{
+    if (s.md5_sha1) snprintf(buf, n, "RSA PKCS#1 v1.5 over MD5 and SHA-1");
+    else snprintf(buf, n, "%s with %s",
+                  s.kind == SK_RSA_PSS ? "RSA-PSS" : s.kind == SK_ECDSA ? "ECDSA" : "RSA PKCS#1 v1.5",
+                  md_label(s.md));
+    return buf;
+}
+
+/* A hash over pieces; false if mbedTLS refuses. */
+static bool hash_parts(mbedtls_md_type_t md, const uint8_t *const *p, const size_t *n, int parts, uint8_t *out)
+{
+    const mbedtls_md_info_t *info = mbedtls_md_info_from_type(md);
+    mbedtls_md_context_t ctx;
+    mbedtls_md_init(&ctx);
+    bool ok = info && mbedtls_md_setup(&ctx, info, 0) == 0 && mbedtls_md_starts(&ctx) == 0;
+    for (int i = 0; i < parts && ok; i++) ok = mbedtls_md_update(&ctx, p[i], n[i]) == 0;
+    ok = ok && mbedtls_md_finish(&ctx, out) == 0;
+    mbedtls_md_free(&ctx);
+    return ok;
+}
+
+/* The digest the signature covers, for scheme s, of the pieces. */
+static bool digest_of(sig_scheme s, const uint8_t *const *p, const size_t *n, int parts, uint8_t *out,
+                      size_t *len)
+{
+    if (s.md5_sha1) {
+        *len = 36;
+        return hash_parts(MBEDTLS_MD_MD5, p, n, parts, out) && hash_parts(MBEDTLS_MD_SHA1, p, n, parts, out + 16);
+    }
+    *len = mbedtls_md_get_size(mbedtls_md_info_from_type(s.md));
+    return hash_parts(s.md, p, n, parts, out);
+}
+
+/* Checks sig over digest with the key of the certificate sent in `signer`'s
+ * direction; `what` says what was signed, for the detail. */
+static crypto_signature verify_digest(tls_crypto *t, mbedtls_pk_context *pk, sig_scheme s, const uint8_t *digest,
+                                      size_t dlen, const uint8_t *sig, size_t slen, const char *what)
+{
+    char label[64];
+    scheme_label(label, sizeof label, s);
+    bool rsa_key = mbedtls_pk_can_do(pk, MBEDTLS_PK_RSA);
+    bool ec_key = mbedtls_pk_can_do(pk, MBEDTLS_PK_ECDSA);
+    if ((s.kind == SK_ECDSA && !ec_key) || (s.kind != SK_ECDSA && !rsa_key))
+        return sig_result(t, CRYPTO_SIGNATURE_INVALID, "the signature is %s, but the certificate holds %s %s key",
+                          s.kind == SK_ECDSA ? "ECDSA" : "RSA", rsa_key || ec_key ? "an" : "a",
+                          mbedtls_pk_get_name(pk));
+    int rc;
+    if (s.kind == SK_RSA_PSS) {
+        mbedtls_pk_rsassa_pss_options opts = { .mgf1_hash_id = s.md, .expected_salt_len = (int)dlen };
+        rc = mbedtls_pk_verify_ext(MBEDTLS_PK_RSASSA_PSS, &opts, pk, s.md, digest, dlen, sig, slen);
+    } else {
+        rc = mbedtls_pk_verify(pk, s.md5_sha1 ? MBEDTLS_MD_NONE : s.md, digest, dlen, sig, slen);
+    }
+    if (rc == 0)
+        return sig_result(t, CRYPTO_SIGNATURE_VERIFIED, "%s over %s, %zu-bit %s key", label, what,
+                          mbedtls_pk_get_bitlen(pk), mbedtls_pk_get_name(pk));
+    return sig_result(t, CRYPTO_SIGNATURE_INVALID, "%s over %s does not match the %zu-bit %s key", label, what,
+                      mbedtls_pk_get_bitlen(pk), mbedtls_pk_get_name(pk));
+}
+
+/* The algorithm (TLS 1.2 and 1.3) and the signature that end a
+ * ServerKeyExchange or make a CertificateVerify; the key, when the
+ * algorithm needs none to be chosen, is fetched later.  Returns false
+ * (with the result set) when the check cannot go on. */
+static bool read_signature(tls_crypto *t, direction signer, cursor *b, sig_scheme *s, mbedtls_pk_context **pk,
+                           const uint8_t **sig, size_t *slen)
+{
+    uint16_t v = t->c->version;
+    bool has_alg = v >= TLS_VERSION_TLS12;
+    uint16_t alg = 0;
+    cursor sc;
+    if ((has_alg && !cur_u16(b, &alg)) || !cur_block(b, 2, &sc) || !cur_empty(b)) {
+        sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", UNREADABLE);
+        return false;
+    }
+    cur_skip_rest(&sc, sig, slen);
+    if (v == TLS_VERSION_SSL30) {
+        sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", SSL3);
+        return false;
+    }
+    if (has_alg) {
+        *s = scheme_of(alg);
+        if (s->kind == SK_UNSUPPORTED) {
+            sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", NOT_SUPPORTED);
+            return false;
+        }
+    }
+    *pk = signer_key(t, signer);
+    if (!*pk) {
+        sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", NO_CERTIFICATE);
+        return false;
+    }
+    if (!has_alg) {
+        *s = legacy_scheme(*pk);
+        if (s->kind == SK_UNSUPPORTED) {
+            sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", NOT_SUPPORTED);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* The parameters a ServerKeyExchange signs, by key exchange; false when
+ * they do not parse (or are explicit curves, long deprecated). */
+static bool ske_params(tls_kx kx, cursor *b)
+{
+    cursor x;
+    uint8_t type;
+    switch (kx) {
+    case KX_ECDHE_RSA: case KX_ECDHE_ECDSA:
+        return cur_u8(b, &type) && type == 3 && cur_skip(b, 2) && cur_block(b, 1, &x);
+    case KX_DHE_RSA: case KX_DHE_DSS:
+        return cur_block(b, 2, &x) && cur_block(b, 2, &x) && cur_block(b, 2, &x);
+    case KX_RSA:   /* export suites: a temporary RSA key */
+        return cur_block(b, 2, &x) && cur_block(b, 2, &x);
+    case KX_SRP:
+        return cur_block(b, 2, &x) && cur_block(b, 2, &x) && cur_block(b, 1, &x) && cur_block(b, 2, &x);
+    default:
+        return false;
+    }
+}
+
+/* RFC 5246 7.4.3 (and RFC 4492 5.4): the server signs client_random +
+ * server_random + its parameters with the key of its certificate. */
+static void check_server_key_exchange(tls_crypto *t, cursor body)
+{
+    conn_state *c = t->c;
+    if (!c->have_cipher_suite || !suite_known(t) || t->is13) return;
+    tls_kx kx = t->suite.kx;
+    if (kx != KX_ECDHE_RSA && kx != KX_ECDHE_ECDSA && kx != KX_DHE_RSA && kx != KX_DHE_DSS && kx != KX_RSA &&
+        kx != KX_SRP)
+        return;   /* anonymous or PSK: nothing signed */
+    size_t from = cur_offset(&body);
+    if (!ske_params(kx, &body)) {
+        sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", UNREADABLE);
+        return;
+    }
+    size_t to = cur_offset(&body);
+    if (kx == KX_SRP && cur_empty(&body)) return;   /* SRP without a certificate */
+    const uint8_t *params;
+    if (!cur_span(&body, from, to, &params)) return;
+    sig_scheme s;
+    mbedtls_pk_context *pk;
+    const uint8_t *sig;
+    size_t slen;
+    if (!read_signature(t, DIR_S2C, &body, &s, &pk, &sig, &slen)) return;
+    if (!c->client_hello_seen || !c->server_hello_seen) {
+        sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", NO_TRANSCRIPT);
+        return;
+    }
+    const uint8_t *parts[3] = { c->client_random, c->server_random, params };
+    size_t lens[3] = { 32, 32, to - from };
+    uint8_t digest[64];
+    size_t dlen;
+    if (!digest_of(s, parts, lens, 3, digest, &dlen)) {
+        sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", NOT_SUPPORTED);
+        return;
+    }
+    verify_digest(t, pk, s, digest, dlen, sig, slen, "the hello randoms and the key exchange parameters");
+}
+
+/* The transcript hash a TLS <= 1.2 CertificateVerify signs: the running
+ * hashes where they fit, the kept messages otherwise. */
+static bool transcript_digest12(tls_crypto *t, sig_scheme s, uint8_t *out, size_t *len)
+{
+    if (!t->tr.ok) return false;
+    if (s.md5_sha1) {
+        *len = 36;
+        return tr_hash(&t->tr, PRF_MD5_SHA1, out);
+    }
+    *len = mbedtls_md_get_size(mbedtls_md_info_from_type(s.md));
+    switch (s.md) {
+    case MBEDTLS_MD_MD5: return tr_digest_one(&t->tr, TR_MD5, out);
+    case MBEDTLS_MD_SHA1: return tr_digest_one(&t->tr, TR_SHA1, out);
+    case MBEDTLS_MD_SHA256: return tr_digest_one(&t->tr, TR_SHA256, out);
+    case MBEDTLS_MD_SHA384: return tr_digest_one(&t->tr, TR_SHA384, out);
+    default: break;
+    }
+    if (!t->raw_on) return false;
+    const uint8_t *parts[1] = { t->raw };
+    size_t lens[1] = { t->raw_len };
+    return hash_parts(s.md, parts, lens, 1, out);
+}
+
+/* RFC 8446 4.4.3 / RFC 5246 7.4.8: a CertificateVerify, checked against the
+ * transcript before it with the key of the certificate its sender sent. */
+static void check_certificate_verify(tls_crypto *t, direction dir, cursor body)
+{
+    sig_scheme s;
+    mbedtls_pk_context *pk;
+    const uint8_t *sig;
+    size_t slen;
+    if (!read_signature(t, dir, &body, &s, &pk, &sig, &slen)) return;
+    bool early_gap = t->is13 && dir == DIR_C2S && t->early_accepted && !t->eoed_seen;
+    if (!t->hello_in_transcript || t->transcript_gap || early_gap) {
+        sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", NO_TRANSCRIPT);
+        return;
+    }
+    uint8_t digest[64];
+    size_t dlen = 0;
+    if (t->is13) {
+        /* 64 spaces, the context string, a zero byte, the transcript hash */
+        static const char *const context[2] = {
+            "TLS 1.3, client CertificateVerify", "TLS 1.3, server CertificateVerify",
+        };
+        uint8_t pad[64], zero = 0, th[48];
+        if (t->h13 == PRF_HASH_NONE || !tr_hash(&t->tr, t->h13, th)) {
+            sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", NO_TRANSCRIPT);
+            return;
+        }
+        memset(pad, 0x20, sizeof pad);
+        const char *ctx = context[dir == DIR_S2C];
+        const uint8_t *parts[4] = { pad, (const uint8_t *)ctx, &zero, th };
+        size_t lens[4] = { sizeof pad, strlen(ctx), 1, prf_hash_len(t->h13) };
+        if (!digest_of(s, parts, lens, 4, digest, &dlen)) {
+            sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", NOT_SUPPORTED);
+            return;
+        }
+        verify_digest(t, pk, s, digest, dlen, sig, slen, "the transcript hash");
+        return;
+    }
+    if (!transcript_digest12(t, s, digest, &dlen)) {
+        sig_result(t, CRYPTO_SIGNATURE_UNCHECKED, "%s", t->raw_overflow ? TOO_LARGE : NO_TRANSCRIPT);
+        return;
+    }
+    verify_digest(t, pk, s, digest, dlen, sig, slen, "the handshake messages");
+}
+
 static void reset_for_new_handshake(tls_crypto *t)
 {
     /* Renegotiation (TLS <= 1.2): a new ClientHello starts a new transcript
@@ -1276,6 +1789,7 @@ static void reset_for_new_handshake(tls_crypto *t)
     t->resumed_from_cache = false;
     t->have_suite = false;
     t->transcript_gap = false;
+    t->cert_requested = false;
     for (int i = 0; i < 2; i++) {
         drop(&t->d[i].pending);
         t->d[i].finished = false;
@@ -1292,6 +1806,8 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
     if (!cur_u8(&c, &type) || !cur_u24(&c, &blen) || !cur_sub(&c, blen, &body)) return CRYPTO_FINISHED_NONE;
     conn_state *cs = t->c;
     crypto_finished res = CRYPTO_FINISHED_NONE;
+    t->sig = CRYPTO_SIGNATURE_NONE;
+    t->sig_detail[0] = 0;
 
     if (t->transcript_frozen) {
         /* TLS 1.3 post-handshake messages are not in the transcript. */
@@ -1303,8 +1819,10 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         return CRYPTO_FINISHED_NONE;          /* never hashed */
     case HT_CLIENT_HELLO:
         if (!t->hrr_pending && t->tr.any) reset_for_new_handshake(t);
+        if (!t->hrr_pending) raw_start(t);
         t->hrr_pending = false;
-        tr_add(&t->tr, msg, len);
+        t->hello_in_transcript = true;
+        hs_add(t, msg, len);
         parse_client_hello_ticket(t, body);
         on_client_hello_early(t);
         return CRYPTO_FINISHED_NONE;
@@ -1312,21 +1830,43 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         cursor b = body;
         const uint8_t *random;
         if (cur_skip(&b, 2) && cur_bytes(&b, 32, &random) && memcmp(random, HRR_RANDOM, 32) == 0) {
+            raw_stop(t);
             tr_replace_with_message_hash(&t->tr);
             tr_add(&t->tr, msg, len);
             t->hrr_pending = true;
             return CRYPTO_FINISHED_NONE;
         }
-        tr_add(&t->tr, msg, len);
-        if (cs->version == TLS_VERSION_TLS13) on_server_hello13(t);
+        hs_add(t, msg, len);
+        if (cs->version == TLS_VERSION_TLS13) {
+            raw_stop(t);   /* TLS 1.3 signs transcript hashes the running ones give */
+            on_server_hello13(t);
+        }
         return CRYPTO_FINISHED_NONE;
     }
     case HT_CERTIFICATE:
-        tr_add(&t->tr, msg, len);
-        if (dir == DIR_S2C && !t->cert_seen) take_certificate(t, body);
+        hs_add(t, msg, len);
+        take_certificate(t, dir, body);
+        return CRYPTO_FINISHED_NONE;
+    case HT_SERVER_KEY_EXCHANGE:
+        hs_add(t, msg, len);
+        if (dir == DIR_S2C) check_server_key_exchange(t, body);
+        return CRYPTO_FINISHED_NONE;
+    case HT_CERTIFICATE_REQUEST:
+        hs_add(t, msg, len);
+        t->cert_requested = true;
+        return CRYPTO_FINISHED_NONE;
+    case HT_SERVER_HELLO_DONE:
+        hs_add(t, msg, len);
+        /* no client certificate asked for: no client CertificateVerify */
+        if (!t->cert_requested) raw_stop(t);
+        return CRYPTO_FINISHED_NONE;
+    case HT_CERTIFICATE_VERIFY:
+        check_certificate_verify(t, dir, body);   /* against the transcript before it */
+        hs_add(t, msg, len);
+        if (!t->is13) raw_stop(t);
         return CRYPTO_FINISHED_NONE;
     case HT_CLIENT_KEY_EXCHANGE:
-        tr_add(&t->tr, msg, len);
+        hs_add(t, msg, len);
         if (dir != DIR_C2S || t->is13) return CRYPTO_FINISHED_NONE;
         t->cke_seen = true;
         take_encrypted_pms(t, body);
@@ -1338,7 +1878,7 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         return CRYPTO_FINISHED_NONE;
     case HT_NEW_SESSION_TICKET:
         if (t->is13) return CRYPTO_FINISHED_NONE;    /* post-handshake */
-        tr_add(&t->tr, msg, len);
+        hs_add(t, msg, len);
         {
             cursor b = body, ticket;
             if (cur_skip(&b, 4) && cur_block(&b, 2, &ticket) && !cur_empty(&ticket)) {
@@ -1351,15 +1891,16 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         }
         return CRYPTO_FINISHED_NONE;
     case HT_END_OF_EARLY_DATA:
-        tr_add(&t->tr, msg, len);
+        hs_add(t, msg, len);
         t->eoed_seen = true;
         t->early_done = true;
         drop(&t->d[DIR_C2S].early);
         return CRYPTO_FINISHED_NONE;
     case HT_FINISHED:
         res = check_finished(t, dir, body);
-        tr_add(&t->tr, msg, len);
+        hs_add(t, msg, len);
         t->d[dir].finished = true;
+        if (dir == DIR_C2S) raw_stop(t);
         if (t->is13) {
             if (dir == DIR_S2C) {
                 install_app13(t, DIR_S2C, true);
@@ -1383,7 +1924,7 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         if (t->is13) key_update13(t, dir);
         return CRYPTO_FINISHED_NONE;
     case HT_ENCRYPTED_EXTENSIONS:
-        tr_add(&t->tr, msg, len);
+        hs_add(t, msg, len);
         {
             cursor b = body, exts;
             if (cur_block(&b, 2, &exts))
@@ -1396,7 +1937,7 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         }
         return CRYPTO_FINISHED_NONE;
     default:
-        tr_add(&t->tr, msg, len);
+        hs_add(t, msg, len);
         return CRYPTO_FINISHED_NONE;
     }
 }
@@ -1409,5 +1950,7 @@ void crypto_transcript_gap(tls_crypto *t)
 void crypto_sslv2_client_hello(tls_crypto *t, const uint8_t *msg, size_t len)
 {
     if (t->tr.any) reset_for_new_handshake(t);
-    tr_add(&t->tr, msg, len);
+    raw_start(t);
+    t->hello_in_transcript = true;
+    hs_add(t, msg, len);
 }

@@ -31,7 +31,14 @@
  *
  * crypto_handshake() checks a Finished message itself, against the
  * transcript before it, then adds it; the result is its return value, the
- * expected verify_data is available from crypto_finished_expected().
+ * expected verify_data is available from crypto_finished_expected().  It
+ * checks the signature of a ServerKeyExchange or CertificateVerify the same
+ * way; crypto_last_signature() tells the result.
+ *
+ * Without any secret (no keys, no key log) the engine still keeps the
+ * transcript and checks signatures; crypto_open() then only ever finds
+ * records it has no keys for, so a caller that decrypts nothing need not
+ * call it.
  *
  * What it reads from conn_state: client_random, server_random, version,
  * cipher_suite/have_cipher_suite, server_hello_seen, extended_master_secret,
@@ -139,6 +146,31 @@ bool crypto_finished_expected(const tls_crypto *t, direction dir, const uint8_t 
  * handshake are reported CRYPTO_FINISHED_UNCHECKED rather than mismatched.
  * (Records crypto_open() could not decrypt count already.) */
 void crypto_transcript_gap(tls_crypto *t);
+
+/* Signatures: the ServerKeyExchange (TLS <= 1.2) and every CertificateVerify
+ * checked with the public key of the certificate the signer sent.  They
+ * need no secret, only the transcript, the hello randoms and the
+ * certificate, so the engine is worth running without keys too.  After
+ * crypto_handshake() of a message that carries a signature:
+ *   CRYPTO_SIGNATURE_VERIFIED / _INVALID: *detail names what was checked
+ *     ("RSA-PSS with SHA-256 over the transcript hash") or, when invalid,
+ *     why ("the signature does not match", "the certificate holds an EC
+ *     key, the signature is RSA");
+ *   CRYPTO_SIGNATURE_UNCHECKED: *detail is one of "not checked: unsupported
+ *     scheme" (Ed25519, Ed448, DSA, GOST...: mbedTLS 2.28 has none of them),
+ *     "not checked: no certificate" (not seen, empty, or mbedTLS cannot read
+ *     its key), "not checked: transcript incomplete", "not checked: SSL 3.0",
+ *     "not checked: unreadable parameters";
+ *   CRYPTO_SIGNATURE_NONE for any other message (detail "").
+ * detail may be NULL. */
+typedef enum crypto_signature {
+    CRYPTO_SIGNATURE_NONE,
+    CRYPTO_SIGNATURE_VERIFIED,
+    CRYPTO_SIGNATURE_INVALID,
+    CRYPTO_SIGNATURE_UNCHECKED,
+} crypto_signature;
+
+crypto_signature crypto_last_signature(const tls_crypto *t, const char **detail);
 
 /* The server certificate (the first of the server's Certificate message,
  * DER).  crypto_handshake() finds it in the Certificate message itself; call

@@ -156,10 +156,11 @@ static void start_connection(dissector *d, tls_flow *f, int side, const uint8_t 
     c->first_ts = c->last_ts = ts;
     c->decryption = DEC_NO_SECRETS;
     f->conn = c;
-    if (d->cfg->keys || d->cfg->keylog) {
-        f->crypto = crypto_new(d->cfg, c, d->cache);
-        crypto_set_event_sink(f->crypto, content_key_event, f);
-    }
+    /* The engine checks signatures without secrets too; it decrypts only
+     * with them. */
+    f->decrypting = d->cfg->keys || d->cfg->keylog;
+    f->crypto = crypto_new(d->cfg, c, d->cache);
+    if (f->crypto) crypto_set_event_sink(f->crypto, content_key_event, f);
     f->tls = true;
     for (int i = 0; i < 2; i++) {
         f->dir[i].last_message = -1;

@@ -33,7 +33,9 @@ typedef struct direction_state {
 
 struct tls_flow {
     dissector *d;
-    tls_crypto *crypto;         /* NULL when no secrets were given */
+    tls_crypto *crypto;         /* transcript, signatures, and with secrets decryption */
+    bool decrypting;            /* keys or a key log were given: records go through crypto */
+    const char *open_failure;   /* the record being shown could not be opened: why, else NULL */
     step *keys;                 /* key schedule events of the current crypto call */
     double event_ts;            /* when and which way the current record went */
     direction event_dir;

@@ -543,7 +543,8 @@ static void test_reasons(void)
     CHECK_EQ_INT(r.decrypted, 0);
     CHECK_EQ_INT(r.failed, records_of(&tls12_ecdhe_keylog));
     CHECK_EQ_INT(c.decryption, DEC_FAILED);
-    CHECK(has_note(&c, "record authentication failed"));
+    CHECK(has_note(&c, "Authentication failed for the client's records"));
+    CHECK(has_note(&c, "the secrets given do not fit this connection"));
     CHECK(strstr(crypto_detail(t), "authentication failed") != NULL);
     crypto_free(t);
     keylog_free(kl);

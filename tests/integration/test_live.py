@@ -84,8 +84,6 @@ viewer.send_signal(signal.SIGINT)
 out, err = viewer.communicate(timeout=10)
 check(viewer.returncode == 0, 'SIGINT: exit %d (%r)' % (viewer.returncode, err))
 check(b'"type":"summary"' in out and b'"kernel_dropped"' in out, 'SIGINT: the summary with kernel drops comes out')
-# Started as root, tlsview gives root up once the interface is open; SIGINT
-# ends it cleanly with the summary.
 import signal  # noqa: E402
 viewer = subprocess.Popen([tlsview, '-i', 'lo', '-o', 'json', 'tcp port %d' % free_port()],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
