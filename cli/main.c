@@ -130,7 +130,7 @@ static bool load_secrets(run *r)
         o->keylog_files[o->n_keylog_files++] = env;
     }
     if (o->n_keylog_files) {
-        r->keylog = keylog_new(0);
+        r->keylog = keylog_new(o->max_keylog);
         for (size_t i = 0; i < o->n_keylog_files; i++)
             if (keylog_add_file(r->keylog, o->keylog_files[i], r->err, sizeof r->err) < 0) return false;
         report_keylog_warnings(r->keylog);

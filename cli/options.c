@@ -10,7 +10,7 @@
 
 enum {
     OPT_SECRETS = 256, OPT_RECORDS, OPT_CA_FILE, OPT_KEY_PASSWORD, OPT_MAX_MESSAGE,
-    OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_MAX_BUFFER, OPT_NO_COLOR,
+    OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_MAX_BUFFER, OPT_MAX_KEYLOG, OPT_NO_COLOR,
 };
 
 static const struct option long_options[] = {
@@ -36,6 +36,7 @@ static const struct option long_options[] = {
     { "max-flows", required_argument, NULL, OPT_MAX_FLOWS },
     { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
     { "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
+    { "max-keylog", required_argument, NULL, OPT_MAX_KEYLOG },
     { "user", required_argument, NULL, 'Z' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
@@ -84,6 +85,7 @@ void options_usage(FILE *out)
 "      --max-flows N        TCP connections tracked at once (default 65536)\n"
 "      --idle-timeout SECS  close a connection idle this long (default 600)\n"
 "      --max-buffer KIB     out-of-order bytes held per direction (default 4096)\n"
+"      --max-keylog N       key log entries kept (default 1000000)\n"
 "\n"
 "  -h, --help               show this help\n"
 "  -V, --version            show the version\n"
@@ -208,6 +210,11 @@ int options_parse(int argc, char **argv, options *o, int *exit_code)
             if (!parse_ulong(optarg, 1u << 20, &v) || v == 0)
                 return usage_error(exit_code, "--max-buffer: \"%s\" is not a size in KiB", optarg);
             o->max_buffer = (size_t)v << 10;
+            break;
+        case OPT_MAX_KEYLOG:
+            if (!parse_ulong(optarg, 1u << 26, &v) || v == 0)
+                return usage_error(exit_code, "--max-keylog: \"%s\" is not a positive number of entries", optarg);
+            o->max_keylog = (size_t)v;
             break;
         case 'Z': o->user = optarg; break;
         case 'h':

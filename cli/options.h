@@ -37,6 +37,7 @@ typedef struct options {
     unsigned max_flows;            /* --max-flows */
     double idle_timeout;           /* --idle-timeout */
     size_t max_buffer;             /* --max-buffer (KiB on the command line) */
+    size_t max_keylog;             /* --max-keylog: entries kept from key logs */
     const char *user;              /* -Z */
     char *filter;                  /* the BPF expression (malloc'd) */
 } options;

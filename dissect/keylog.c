@@ -397,7 +397,7 @@ static int parse_line(keylog *kl, kl_file *f, const char *name, unsigned long li
     mbedtls_platform_zeroize(secret, sizeof secret);
     if (r < 0 && kl->n == kl->max && !kl->cap_warned) {
         kl->cap_warned = true;
-        warn(kl, "%s:%lu: the key log holds its maximum of %zu entries; later lines are ignored",
+        warn(kl, "%s:%lu: the key log holds its maximum of %zu entries; later lines are ignored (raise it with --max-keylog)",
              name, line, kl->max);
     }
     return r == 1 ? 1 : 0;
