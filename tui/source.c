@@ -13,8 +13,13 @@ typedef struct capture_source {
 static int cs_pump(void *ctx, int max_packets, char *err, size_t errlen)
 {
     const tui_params *p = ((capture_source *)ctx)->p;
-    if (p->max_connections && dissector_get_stats(p->dissector)->ended >= p->max_connections) return 0;
-    return capture_step(p->cap, max_packets, p->stop, err, errlen);
+    int r = 0;
+    if (!p->max_connections || dissector_get_stats(p->dissector)->ended < p->max_connections)
+        r = capture_step(p->cap, max_packets, p->stop, err, errlen);
+    /* The input is over: end the connections still open, so that the
+     * screens show what they finally came to (decryption, outcome). */
+    if (r <= 0) capture_finish(p->cap);
+    return r;
 }
 
 static int cs_fd(void *ctx)
