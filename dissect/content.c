@@ -549,7 +549,6 @@ void content_key_event(void *flow, const char *name, const uint8_t *value, size_
     /* Secret values leave tlsview only when asked for. */
     if (f->d->cfg->secrets) field_hex(s, one, "value", 0, 0, value, n);
     field_text(s, one, "explanation", 0, 0, "%s", explanation);
-    if (!is_piece(name)) step_narrate(s, "%s", explanation);
 }
 
 void content_flush_keys(dissector *d, tls_flow *f)
@@ -567,7 +566,10 @@ void content_flush_keys(dissector *d, tls_flow *f)
         if (is_piece(name) || used >= sizeof chain) continue;
         used += (size_t)snprintf(chain + used, sizeof chain - used, "%s%s", used ? " -> " : "", name);
     }
-    if (!s->narration) step_narrate(s, "The keys that protect the records are derived.");
+    /* The dialogue's words; how each secret was derived is in its fields
+     * (and the key schedule view). */
+    const field *first = s->root->first->first;
+    narrate_keys(f->conn, s, first ? field_child(first, "name")->value : NULL);
     step_summarize(s, "%s (%u secret%s)", used ? chain : "record keys", count, count == 1 ? "" : "s");
     emit(d, f, s);
 }

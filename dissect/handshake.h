@@ -22,5 +22,8 @@ void narrate_change_cipher_spec(const conn_state *c, step *s);
 void narrate_alert(const conn_state *c, step *s, uint8_t level, uint8_t description);
 void narrate_app_data(const conn_state *c, step *s);
 void narrate_encrypted_handshake(const conn_state *c, step *s);
+/* A keys step: what was derived, in the words of the dialogue (the
+ * technical explanations follow it). */
+void narrate_keys(const conn_state *c, step *s, const char *first_secret);
 
 #endif

@@ -161,3 +161,31 @@ void narrate_encrypted_handshake(const conn_state *c, step *s)
         step_narrate(s, "%s: An encrypted handshake message (%zu bytes) after the handshake — perhaps a "
                         "renegotiation.", who, n);
 }
+
+void narrate_keys(const conn_state *c, step *s, const char *first_secret)
+{
+    const char *f = first_secret ? first_secret : "";
+    if (strcmp(f, "pre_master_secret") == 0) {
+        step_narrate(s, "Both sides now hold the same pre-master secret: the server decrypted it with its "
+                        "private key, and so did tlsview with the key you gave. From it each side derives the "
+                        "master secret, and from that the keys that will protect its records.");
+    } else if (strcmp(f, "master_secret") == 0) {
+        step_narrate(s, "%s", c->resumed ? "Resuming, both sides reuse the master secret of their earlier session "
+                                           "and derive fresh keys from it and the new randoms."
+                                         : "Both sides have computed the same master secret; from it each "
+                                           "derives the keys that will protect its records.");
+    } else if (strstr(f, "early")) {
+        step_narrate(s, "The client derives early-data keys from the resumption secret, so it can send "
+                        "application data before the server has even answered.");
+    } else if (strstr(f, "handshake_traffic")) {
+        step_narrate(s, "From the key exchange both sides derive the handshake secrets: everything after the "
+                        "ServerHello is encrypted with them.");
+    } else if (strstr(f, "application_traffic")) {
+        step_narrate(s, "%s", strstr(f, "_0") ? "With the handshake done, both sides derive the application "
+                                                "traffic secrets that protect the data from now on."
+                                              : "The keys are updated: the next generation of traffic secret "
+                                                "is derived from the previous one.");
+    } else {
+        step_narrate(s, "The keys that protect the records are derived.");
+    }
+}
