@@ -47,9 +47,23 @@ typedef struct cache_entry {
     unsigned conn;             /* the connection that made it */
 } cache_entry;
 
+/* Public keys of certificates, parsed once for all the connections that
+ * show the same certificate: parsing, and mbedTLS's first RSA operation
+ * with a key (it precomputes R^2 mod N), cost more than a verification. */
+enum { KEY_CACHE_SIZE = 16 };
+
+typedef struct key_entry {
+    uint8_t *spki;             /* NULL: free */
+    size_t len;
+    mbedtls_pk_context pk;
+    uint64_t used;
+} key_entry;
+
 struct crypto_cache {
     cache_entry *e;
     size_t max, next;
+    key_entry keys[KEY_CACHE_SIZE];
+    uint64_t tick;
 };
 
 crypto_cache *crypto_cache_new(size_t max)
@@ -68,6 +82,11 @@ crypto_cache *crypto_cache_new(size_t max)
 void crypto_cache_free(crypto_cache *cc)
 {
     if (!cc) return;
+    for (int i = 0; i < KEY_CACHE_SIZE; i++) {
+        if (!cc->keys[i].spki) continue;
+        mbedtls_pk_free(&cc->keys[i].pk);
+        free(cc->keys[i].spki);
+    }
     mbedtls_platform_zeroize(cc->e, cc->max * sizeof *cc->e);
     free(cc->e);
     free(cc);
@@ -107,6 +126,7 @@ enum { TR_MD5, TR_SHA1, TR_SHA256, TR_SHA384, TR_N };
 
 typedef struct transcript {
     mbedtls_md_context_t md[TR_N];
+    bool running;              /* the hashes are kept (only secrets need them all the time) */
     bool ok;
     bool any;                  /* a message was added */
 } transcript;
@@ -115,12 +135,18 @@ static const mbedtls_md_type_t tr_types[TR_N] = {
     MBEDTLS_MD_MD5, MBEDTLS_MD_SHA1, MBEDTLS_MD_SHA256, MBEDTLS_MD_SHA384,
 };
 
-static void tr_init(transcript *tr)
+/* Without secrets nothing needs the running hashes (no key schedule, no
+ * Finished to check, and a TLS 1.3 CertificateVerify stays encrypted): the
+ * transcript is then only counted, and a TLS <= 1.2 client
+ * CertificateVerify is checked from the kept messages. */
+static void tr_init(transcript *tr, bool running)
 {
-    tr->ok = true;
+    tr->running = running;
+    tr->ok = running;
     tr->any = false;
     for (int i = 0; i < TR_N; i++) {
         mbedtls_md_init(&tr->md[i]);
+        if (!running) continue;
         if (mbedtls_md_setup(&tr->md[i], mbedtls_md_info_from_type(tr_types[i]), 0) != 0 ||
             mbedtls_md_starts(&tr->md[i]) != 0)
             tr->ok = false;
@@ -135,6 +161,7 @@ static void tr_free(transcript *tr)
 static void tr_reset(transcript *tr)
 {
     tr->any = false;
+    if (!tr->running) return;
     for (int i = 0; i < TR_N; i++)
         if (mbedtls_md_starts(&tr->md[i]) != 0) tr->ok = false;
 }
@@ -142,6 +169,7 @@ static void tr_reset(transcript *tr)
 static void tr_add(transcript *tr, const uint8_t *p, size_t n)
 {
     tr->any = true;
+    if (!tr->running) return;
     for (int i = 0; i < TR_N; i++)
         if (mbedtls_md_update(&tr->md[i], p, n) != 0) tr->ok = false;
 }
@@ -173,6 +201,7 @@ static bool tr_hash(const transcript *tr, prf_hash h, uint8_t *out)
  * can use. */
 static void tr_replace_with_message_hash(transcript *tr)
 {
+    if (!tr->running) return;
     for (int i = TR_SHA256; i <= TR_SHA384; i++) {
         uint8_t d[48];
         size_t hl = i == TR_SHA256 ? 32 : 48;
@@ -246,6 +275,7 @@ typedef struct dir_state {
 
 struct tls_crypto {
     const dissect_config *cfg;
+    bool secrets;              /* keys or a key log were given */
     conn_state *c;
     crypto_cache *cache;
     crypto_event_fn ev;
@@ -380,7 +410,8 @@ tls_crypto *crypto_new(const dissect_config *cfg, conn_state *c, crypto_cache *c
     t->cfg = cfg;
     t->c = c;
     t->cache = cache;
-    tr_init(&t->tr);
+    t->secrets = cfg && (cfg->keys || cfg->keylog);
+    tr_init(&t->tr, t->secrets);
     return t;
 }
 
@@ -758,7 +789,7 @@ static bool derive_tls12(tls_crypto *t)
 {
     conn_state *c = t->c;
     if (t->keys_derived) return true;
-    if (!is_tls12_or_below(c) || !suite_known(t)) return false;
+    if (!t->secrets || !is_tls12_or_below(c) || !suite_known(t)) return false;
     if (!t->have_master) {
         if (!try_cache(t) && !try_rsa(t) && !try_keylog_tls12(t)) return false;
         cache_store(t);
@@ -1453,12 +1484,50 @@ static void keep_certificate(tls_crypto *t, direction dir, const uint8_t *der, s
     t->cert_spki_len[dir] = n;
 }
 
+/* The key of a SubjectPublicKeyInfo from the cache, parsed into the least
+ * recently used entry when it is not there.  Valid until the next call. */
+static mbedtls_pk_context *cached_key(crypto_cache *cc, const uint8_t *spki, size_t len, bool *unreadable)
+{
+    key_entry *slot = &cc->keys[0];
+    cc->tick++;
+    for (int i = 0; i < KEY_CACHE_SIZE; i++) {
+        key_entry *e = &cc->keys[i];
+        if (e->spki && e->len == len && memcmp(e->spki, spki, len) == 0) {
+            e->used = cc->tick;
+            return &e->pk;
+        }
+        if (!e->spki || (slot->spki && e->used < slot->used)) slot = e;
+    }
+    if (slot->spki) {
+        mbedtls_pk_free(&slot->pk);
+        free(slot->spki);
+        slot->spki = NULL;
+    }
+    mbedtls_pk_init(&slot->pk);
+    if (mbedtls_pk_parse_public_key(&slot->pk, spki, len) != 0) {
+        mbedtls_pk_free(&slot->pk);
+        *unreadable = true;
+        return NULL;
+    }
+    slot->spki = malloc(len);
+    if (!slot->spki) {
+        mbedtls_pk_free(&slot->pk);
+        return NULL;
+    }
+    memcpy(slot->spki, spki, len);
+    slot->len = len;
+    slot->used = cc->tick;
+    return &slot->pk;
+}
+
 /* The public key of the certificate sent in direction dir, parsed the
- * first time a signature needs it; NULL without one mbedTLS can read. */
+ * first time a signature needs it (or found in the cache: then valid only
+ * until the next call); NULL without one mbedTLS can read. */
 static mbedtls_pk_context *signer_key(tls_crypto *t, direction dir)
 {
     if (t->cert_key[dir]) return t->cert_key[dir];
     if (!t->cert_spki[dir] || t->cert_unreadable[dir]) return NULL;
+    if (t->cache) return cached_key(t->cache, t->cert_spki[dir], t->cert_spki_len[dir], &t->cert_unreadable[dir]);
     mbedtls_pk_context *pk = malloc(sizeof *pk);
     if (!pk) return NULL;
     mbedtls_pk_init(pk);
@@ -1711,23 +1780,22 @@ static void check_server_key_exchange(tls_crypto *t, cursor body)
  * hashes where they fit, the kept messages otherwise. */
 static bool transcript_digest12(tls_crypto *t, sig_scheme s, uint8_t *out, size_t *len)
 {
-    if (!t->tr.ok) return false;
-    if (s.md5_sha1) {
-        *len = 36;
-        return tr_hash(&t->tr, PRF_MD5_SHA1, out);
-    }
-    *len = mbedtls_md_get_size(mbedtls_md_info_from_type(s.md));
-    switch (s.md) {
-    case MBEDTLS_MD_MD5: return tr_digest_one(&t->tr, TR_MD5, out);
-    case MBEDTLS_MD_SHA1: return tr_digest_one(&t->tr, TR_SHA1, out);
-    case MBEDTLS_MD_SHA256: return tr_digest_one(&t->tr, TR_SHA256, out);
-    case MBEDTLS_MD_SHA384: return tr_digest_one(&t->tr, TR_SHA384, out);
-    default: break;
+    if (t->tr.ok) {
+        int i = s.md5_sha1 ? -1 : s.md == MBEDTLS_MD_MD5 ? TR_MD5 : s.md == MBEDTLS_MD_SHA1 ? TR_SHA1
+              : s.md == MBEDTLS_MD_SHA256 ? TR_SHA256 : s.md == MBEDTLS_MD_SHA384 ? TR_SHA384 : TR_N;
+        if (i == -1) {
+            *len = 36;
+            return tr_hash(&t->tr, PRF_MD5_SHA1, out);
+        }
+        if (i < TR_N) {
+            *len = mbedtls_md_get_size(mbedtls_md_info_from_type(s.md));
+            return tr_digest_one(&t->tr, i, out);
+        }
     }
     if (!t->raw_on) return false;
     const uint8_t *parts[1] = { t->raw };
     size_t lens[1] = { t->raw_len };
-    return hash_parts(s.md, parts, lens, 1, out);
+    return digest_of(s, parts, lens, 1, out, len);
 }
 
 /* RFC 8446 4.4.3 / RFC 5246 7.4.8: a CertificateVerify, checked against the

@@ -255,15 +255,15 @@ dissector *dissector_new(const dissect_config *cfg, sink *out)
     if (!d) return NULL;
     d->cfg = cfg;
     d->out = out;
-    if (cfg->keys || cfg->keylog) {
-        d->cache = crypto_cache_new(0);
-        d->plain = malloc(TLS_MAX_CIPHERTEXT + 256);
-        if (!d->cache || !d->plain) {
-            crypto_cache_free(d->cache);
-            free(d->plain);
-            free(d);
-            return NULL;
-        }
+    /* The cache holds sessions (for decryption) and certificate keys (for
+     * signatures, checked with or without secrets). */
+    d->cache = crypto_cache_new(0);
+    if (cfg->keys || cfg->keylog) d->plain = malloc(TLS_MAX_CIPHERTEXT + 256);
+    if (!d->cache || ((cfg->keys || cfg->keylog) && !d->plain)) {
+        crypto_cache_free(d->cache);
+        free(d->plain);
+        free(d);
+        return NULL;
     }
     return d;
 }

@@ -33,7 +33,7 @@ ALL_SAMPLES=(
     tls12-resume-id tls12-resume-ticket tls13-resume tls13-0rtt
     mtls12 mtls13 alert-failure multi ipv6
     tls13-keyupdate tls12-renego tls10 tls11
-    fragmented gnutls
+    fragmented gnutls ecdsa
 )
 
 check=0 check_only=0 keep_keys=0 wanted=()
@@ -176,7 +176,25 @@ EOF
         -v2 des3 -v2prf hmacWithSHA1 -out "$KEYS/server-encrypted-des3.key"
     openssl rsa -in "$KEYS/server.key" -traditional -aes256 -passout "pass:$PASSWORD" \
         -out "$KEYS/server-encrypted-pkcs1.key" 2>/dev/null
+    make_ecdsa_key
     chmod 644 "$KEYS"/*
+}
+
+# The ECDSA server of the ecdsa sample: a P-256 key in a self-signed
+# certificate (the CA's key is not kept, so a sample remade on its own
+# could not have it signed by the CA); its client trusts it directly.
+make_ecdsa_key() {
+    say "keys: ECDSA server certificate (P-256, self-signed)"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 \
+        -out "$KEYS/server-ecdsa.key" 2>/dev/null
+    openssl req -x509 -new -key "$KEYS/server-ecdsa.key" -sha256 -days 3650 \
+        -subj "/O=tlsview samples/CN=$HOST" \
+        -addext "basicConstraints=critical,CA:FALSE" \
+        -addext "keyUsage=critical,digitalSignature" \
+        -addext "extendedKeyUsage=serverAuth" \
+        -addext "subjectAltName=DNS:$HOST,IP:127.0.0.1,IP:::1" \
+        -out "$KEYS/server-ecdsa.crt"
+    chmod 644 "$KEYS/server-ecdsa.key" "$KEYS/server-ecdsa.crt"
 }
 
 # ---------------------------------------------------------------- helpers
@@ -252,14 +270,15 @@ capture_stop() {
 }
 
 # server ADDRESS ARGS... : an s_server on ADDRESS:$P serving $WORK/www.
-# Certificate and key are the sample server's unless ARGS say otherwise.
+# Certificate and key are the sample server's (RSA) unless SRV_CERT and
+# SRV_KEY name others.
 # Its stdin is a pipe that stays open and silent, so a server in plain
 # mode neither sends anything of its own nor sees end of input.
 server() {
     local addr=$1; shift
     SRV_LOG=$WORK/server.$P.log
     ( cd "$WORK/www" && exec openssl s_server -accept "$addr:$P" \
-        -cert "$KEYS/server.crt" -key "$KEYS/server.key" "$@" ) \
+        -cert "${SRV_CERT:-$KEYS/server.crt}" -key "${SRV_KEY:-$KEYS/server.key}" "$@" ) \
         <>"$WORK/quiet" >"$SRV_LOG" 2>&1 &
     SRV_PID=$!
     OURS+=("$SRV_PID")
@@ -277,11 +296,12 @@ server_done() {
 }
 
 # client ADDRESS LOG ARGS... : s_client to ADDRESS:$P, verifying the server
-# against the sample CA, with stdin as the application data to send.
+# against the sample CA (or CLIENT_CA), with stdin as the application data
+# to send.
 client() {
     local addr=$1 log=$2; shift 2
     timeout 15 openssl s_client -connect "$addr:$P" -servername "$HOST" \
-        -CAfile "$KEYS/ca.crt" -verify 1 -verify_return_error -verify_hostname "$HOST" \
+        -CAfile "${CLIENT_CA:-$KEYS/ca.crt}" -verify 1 -verify_return_error -verify_hostname "$HOST" \
         "$@" >"$log" 2>&1 || true
 }
 
@@ -664,6 +684,32 @@ sample_gnutls() {
     kill "$SRV_PID" 2>/dev/null || true
     wait "$SRV_PID" 2>/dev/null || true
     capture_stop $n
+    keylog_into $n "$WORK/$n.keylog"
+}
+
+# An ECDSA server certificate: TLS 1.3 (the CertificateVerify is
+# ecdsa_secp256r1_sha256), TLS 1.2 ECDHE-ECDSA (the ServerKeyExchange is
+# signed with ECDSA) and TLS 1.1 ECDHE-ECDSA (no algorithm named: ECDSA
+# over SHA-1).  One server, three clients one after the other.
+sample_ecdsa() {
+    local n=ecdsa; next_port
+    [ -f "$KEYS/server-ecdsa.key" ] && [ -f "$KEYS/server-ecdsa.crt" ] || make_ecdsa_key
+    capture_start $n en10mb
+    SRV_CERT=$KEYS/server-ecdsa.crt SRV_KEY=$KEYS/server-ecdsa.key \
+        server 127.0.0.1 -WWW -naccept 3 \
+        -cipher 'ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0'
+    local CLIENT_CA=$KEYS/server-ecdsa.crt
+    get 127.0.0.1 "$WORK/$n.c1" -keylogfile "$WORK/$n.keylog" -tls1_3
+    get 127.0.0.1 "$WORK/$n.c2" -keylogfile "$WORK/$n.keylog" -tls1_2 \
+        -cipher ECDHE-ECDSA-AES128-GCM-SHA256
+    get 127.0.0.1 "$WORK/$n.c3" -keylogfile "$WORK/$n.keylog" -tls1_1 \
+        -cipher 'ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0'
+    server_done; capture_stop $n
+    local i
+    for i in 1 2 3; do got_page "$WORK/$n.c$i"; done
+    expect "$WORK/$n.c1" 'Peer signature type: ECDSA' "an ECDSA CertificateVerify"
+    expect "$WORK/$n.c2" 'ECDHE-ECDSA-AES128-GCM-SHA256' "TLS 1.2 ECDHE-ECDSA"
+    expect "$WORK/$n.c3" 'Protocol *: TLSv1.1' "TLS 1.1"
     keylog_into $n "$WORK/$n.keylog"
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes tests/crypto_vectors.h: whole TLS 1.2 / 1.0 / SSL 3.0 handshakes
 built by an independent implementation (Python's hashlib, hmac and
-`cryptography`), for test_crypto.c to replay through tlsview's engine.
+`cryptography`, which must offer deterministic ECDSA, RFC 6979), for
+test_crypto.c to replay through tlsview's engine.
 
     python3 tests/gen_crypto_vectors.py > tests/crypto_vectors.h
 
@@ -9,8 +10,10 @@ The server key is the RSA key published in RFC 8448 section 2, its
 certificate the one of RFC 8448 section 3.  The flows are synthetic but
 follow RFC 5246 (and RFC 2246, RFC 6101, RFC 7627, RFC 7366, RFC 5077) to
 the byte: the PRF, the key block, PKCS#1 v1.5 encryption of the
-pre-master secret, the Finished hashes and record protection are all
-computed here.  Keys in the encrypted PEM forms use random salts, so those
+pre-master secret, the Finished hashes, record protection and the
+signatures of ServerKeyExchange and CertificateVerify are all computed
+here.  An ECDSA P-256 key and a self-signed certificate for it (fixed
+dates, deterministic signatures) stand in for an ECDSA server.  Keys in the encrypted PEM forms use random salts, so those
 change from run to run; everything else is deterministic.
 """
 import hashlib
@@ -25,8 +28,12 @@ import warnings
 warnings.simplefilter("ignore")
 
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+import datetime
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import NameOID
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -90,6 +97,13 @@ with tempfile.TemporaryDirectory() as tmp:
 ec_key = ec.derive_private_key(int.from_bytes(det("ec key", 32), "big") % (2 ** 255), ec.SECP256R1())
 ec_pem = ec_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                               serialization.NoEncryption())
+# An ECDSA server: the same key, in a self-signed certificate.
+ec_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ecdsa.test")])
+EC_CERT = (x509.CertificateBuilder().subject_name(ec_name).issuer_name(ec_name)
+           .public_key(ec_key.public_key()).serial_number(0x1001)
+           .not_valid_before(datetime.datetime(2020, 1, 1)).not_valid_after(datetime.datetime(2040, 1, 1))
+           .sign(ec_key, hashes.SHA256(), ecdsa_deterministic=True)
+           .public_bytes(serialization.Encoding.DER))
 other_rsa = rsa.generate_private_key(public_exponent=65537, key_size=1024)
 other_pem = other_rsa.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                     serialization.NoEncryption())
@@ -103,6 +117,31 @@ def rsa_encrypt(m, label):
     ps = bytes((b % 255) + 1 for b in det(label, k - 3 - len(m)))
     em = b"\x00\x02" + ps + b"\x00" + m
     return pow(int.from_bytes(em, "big"), E, N).to_bytes(k, "big")
+
+
+def rsa_sign_md5_sha1(data):
+    """TLS 1.0/1.1 RSA signature (RFC 2246 7.4.3): PKCS#1 v1.5 type 1
+    padding around MD5 and SHA-1 side by side, no DigestInfo; raw RSA."""
+    k = 128
+    digest = hashlib.md5(data).digest() + hashlib.sha1(data).digest()
+    em = b"\x00\x01" + b"\xff" * (k - 3 - len(digest)) + b"\x00" + digest
+    return pow(int.from_bytes(em, "big"), D, N).to_bytes(k, "big")
+
+
+# The signature schemes the flows use: (code point or None for TLS 1.0/1.1, signer)
+def sign(scheme, data, key="rsa"):
+    if key == "ec":
+        h = {None: hashes.SHA1(), 0x0403: hashes.SHA256(), 0x0503: hashes.SHA384()}[scheme]
+        return ec_key.sign(data, ec.ECDSA(h, deterministic_signing=True))
+    if scheme is None:
+        return rsa_sign_md5_sha1(data)
+    if scheme in (0x0804, 0x0805, 0x0806):
+        h = {0x0804: hashes.SHA256(), 0x0805: hashes.SHA384(), 0x0806: hashes.SHA512()}[scheme]
+        # PSS signatures are salted: a fixed salt would need a hand-made
+        # encoding; these flows use PKCS#1 v1.5 and ECDSA instead.
+        raise ValueError("PSS is randomised")
+    h = {0x0201: hashes.SHA1(), 0x0401: hashes.SHA256(), 0x0501: hashes.SHA384(), 0x0601: hashes.SHA512()}[scheme]
+    return priv.sign(data, padding.PKCS1v15(), h)
 
 
 # ---------------------------------------------------------------- TLS
@@ -160,6 +199,9 @@ SUITES = {
     0x002F: dict(kind="cbc", key=16, mac="sha1", h=hashlib.sha256, alg=algorithms.AES, bs=16),
     0x003C: dict(kind="cbc", key=16, mac="sha256", h=hashlib.sha256, alg=algorithms.AES, bs=16),
     0x000A: dict(kind="cbc", key=24, mac="sha1", h=hashlib.sha256, alg=TripleDES, bs=8),
+    0xC013: dict(kind="cbc", key=16, mac="sha1", h=hashlib.sha256, alg=algorithms.AES, bs=16),
+    0xC009: dict(kind="cbc", key=16, mac="sha1", h=hashlib.sha256, alg=algorithms.AES, bs=16),
+    0xC02B: dict(kind="gcm", key=16, mac=None, h=hashlib.sha256),
 }
 MACS = {"sha1": (hashlib.sha1, 20), "sha256": (hashlib.sha256, 32), "md5": (hashlib.md5, 16)}
 
@@ -313,16 +355,29 @@ def server_hello(f, sid, exts=b""):
     return hs(2, body)
 
 
-def full_rsa(name, version, suite, ems=False, etm=False, ticket=None, app=True):
+def full_rsa(name, version, suite, ems=False, etm=False, ticket=None, app=True, client_auth=None):
+    """client_auth: the CertificateVerify's signature scheme (0 for TLS
+    1.0/1.1, which names none); the client's certificate and key are the
+    server's (only the public key matters)."""
     f = Flow(name, version, suite, ems, etm)
     f.msg(0, client_hello(f, ext(0x0023, b"") if ticket is not None else b""))
     f.msg(1, server_hello(f, det(name + "sid", 32), ext(0x0023, b"") if ticket is not None else b""))
     f.msg(1, hs(11, vec24(vec24(CERT))))
+    if client_auth is not None:
+        sigalgs = vec16(b"\x06\x01\x04\x01\x08\x04") if version >= 0x0303 else b""
+        f.msg(1, hs(13, vec8(b"\x01") + sigalgs + vec16(b"")))
     f.msg(1, hs(14, b""))
+    if client_auth is not None:
+        f.msg(0, hs(11, vec24(vec24(CERT))))
     f.pms = struct.pack(">H", f.legacy) + det(name + "pms", 46)
     enc = rsa_encrypt(f.pms, name + "pad")
     f.msg(0, hs(16, enc if version == 0x0300 else vec16(enc)))
-    f.master()
+    f.master()          # the session hash (RFC 7627) ends with ClientKeyExchange
+    if client_auth is not None:
+        if version >= 0x0303:
+            f.msg(0, hs(15, struct.pack(">H", client_auth) + vec16(sign(client_auth, f.transcript))))
+        else:
+            f.msg(0, hs(15, vec16(sign(None, f.transcript))))
     f.ccs(0)
     f.finished(0)
     if ticket is not None:
@@ -382,13 +437,20 @@ def resumed(name, parent, by_ticket=None):
     return f
 
 
-def ecdhe_keylog(name, suite, etm=False):
-    f = Flow(name, 0x0303, suite, ems=True, etm=etm)
+def ecdhe_keylog(name, suite, etm=False, version=0x0303, key="rsa"):
+    """ECDHE with a signed ServerKeyExchange: rsa_pkcs1_sha256 or
+    ecdsa_secp256r1_sha256 in TLS 1.2; MD5+SHA-1 RSA or SHA-1 ECDSA before."""
+    f = Flow(name, version, suite, ems=version >= 0x0303, etm=etm)
     f.msg(0, client_hello(f))
     f.msg(1, server_hello(f, b""))
-    f.msg(1, hs(11, vec24(vec24(CERT))))
+    f.msg(1, hs(11, vec24(vec24(EC_CERT if key == "ec" else CERT))))
     point = b"\x04" + det(name + "spoint", 64)
-    ske = b"\x03\x00\x17" + vec8(point) + b"\x04\x01" + vec16(det(name + "sig", 128))
+    params = b"\x03\x00\x17" + vec8(point)
+    if version >= 0x0303:
+        scheme = 0x0403 if key == "ec" else 0x0401
+        ske = params + struct.pack(">H", scheme) + vec16(sign(scheme, f.cr + f.sr + params, key))
+    else:
+        ske = params + vec16(sign(None, f.cr + f.sr + params, key))
     f.msg(1, hs(12, ske))
     f.msg(1, hs(14, b""))
     f.msg(0, hs(16, vec8(b"\x04" + det(name + "cpoint", 64))))
@@ -472,6 +534,11 @@ def main():
     g = ecdhe_keylog("tls12_ecdhe_keylog", 0xC02F)
     h = ecdhe_keylog("tls12_etm_keylog", 0x003C, etm=True)
     r = renegotiated("tls12_renego")
+    s10 = ecdhe_keylog("tls10_ecdhe_rsa", 0xC013, version=0x0301)
+    e12 = ecdhe_keylog("tls12_ecdhe_ecdsa", 0xC02B, key="ec")
+    e10 = ecdhe_keylog("tls10_ecdhe_ecdsa", 0xC009, version=0x0301, key="ec")
+    m12 = full_rsa("tls12_mtls", 0x0303, 0x009C, ems=True, client_auth=0x0601)
+    m10 = full_rsa("tls10_mtls", 0x0301, 0x002F, client_auth=0)
     out = ["/* Generated by tests/gen_crypto_vectors.py: TLS <= 1.2 handshakes built",
            " * independently of tlsview (RFC 8448's RSA key and certificate).  Do not",
            " * edit; run the script again. */", ""]
@@ -484,8 +551,9 @@ def main():
     out += c_text("other_rsa_pem", other_pem)
     out += c_text("cert_pem", cert_pem)
     out.append(f"static const char cert_der_hex[] = {c_str(CERT)};")
+    out.append(f"static const char ec_cert_der_hex[] = {c_str(EC_CERT)};")
     out.append("")
-    for f in (a, b, c, d, e, g, h, r):
+    for f in (a, b, c, d, e, g, h, r, s10, e12, e10, m12, m10):
         emit_flow(f, out)
     cap1, ku, data = keyupdate_records()
     out.append(f"static const char ku_secret1[] = {c_str(cap1)};")

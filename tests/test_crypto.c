@@ -8,7 +8,12 @@
  *    checks, and the reasons given when something is missing;
  *  - RFC 8448: the simple 1-RTT handshake (section 3), 0-RTT (section 4) and
  *    HelloRetryRequest (section 5) replayed from their records with the
- *    secrets as key log lines, plus a KeyUpdate. */
+ *    secrets as key log lines, plus a KeyUpdate;
+ *  - signatures checked with the certificate's key, with and without
+ *    secrets: ServerKeyExchange (RSA PKCS#1 v1.5, ECDSA, TLS 1.0's MD5+SHA-1
+ *    and SHA-1 ECDSA), client CertificateVerify (TLS 1.2 with SHA-512, TLS
+ *    1.0), RFC 8448's server CertificateVerify (RSA-PSS), altered
+ *    signatures, missing certificates, unsupported schemes. */
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -215,7 +220,24 @@ static void test_keyring(void)
 typedef struct replay_result {
     unsigned decrypted, no_keys, failed, plaintext;
     unsigned verified, mismatched, unchecked;
+    unsigned sig_valid, sig_invalid, sig_unchecked;   /* signatures checked */
+    char sig_detail[160];                             /* of the last one */
 } replay_result;
+
+/* Changes a handshake message before the engine sees it (in place; the
+ * length stays); returning false drops the message. */
+static bool (*hs_mutator)(uint8_t *m, size_t n);
+
+static void count_signature(tls_crypto *t, replay_result *r)
+{
+    const char *detail;
+    crypto_signature sig = crypto_last_signature(t, &detail);
+    if (sig == CRYPTO_SIGNATURE_NONE) return;
+    if (sig == CRYPTO_SIGNATURE_VERIFIED) r->sig_valid++;
+    if (sig == CRYPTO_SIGNATURE_INVALID) r->sig_invalid++;
+    if (sig == CRYPTO_SIGNATURE_UNCHECKED) r->sig_unchecked++;
+    snprintf(r->sig_detail, sizeof r->sig_detail, "%s", detail);
+}
 
 static void set_hex(uint8_t *dst, size_t max, const char *hex, uint8_t *len)
 {
@@ -260,8 +282,11 @@ static replay_result replay(const flow *f, conn_state *c, tls_crypto *t, bool ch
         const flow_step *s = &f->steps[i];
         bytes b = B(s->hex);
         if (s->kind == 'H') {
-            emulate_decoders(f, c, b.p, b.n);
-            crypto_handshake(t, (direction)s->dir, b.p, b.n);
+            if (!hs_mutator || hs_mutator(b.p, b.n)) {
+                emulate_decoders(f, c, b.p, b.n);
+                crypto_handshake(t, (direction)s->dir, b.p, b.n);
+                count_signature(t, &r);
+            }
         } else if (s->kind == 'C') {
             uint8_t out[8], inner;
             size_t n;
@@ -281,6 +306,7 @@ static replay_result replay(const flow *f, conn_state *c, tls_crypto *t, bool ch
                 if (inner == 22) {
                     emulate_decoders(f, c, out, n);
                     crypto_finished fin = crypto_handshake(t, (direction)s->dir, out, n);
+                    count_signature(t, &r);
                     if (fin == CRYPTO_FINISHED_VERIFIED) r.verified++;
                     if (fin == CRYPTO_FINISHED_MISMATCH) r.mismatched++;
                     if (fin == CRYPTO_FINISHED_UNCHECKED) r.unchecked++;
@@ -704,6 +730,8 @@ typedef struct t13 {
     conn_state c;
     tls_crypto *t;
     events ev;
+    crypto_signature sig;      /* the last signature checked */
+    char sig_detail[160];
 } t13;
 
 static void t13_start(t13 *x, dissect_config *cfg, const char *cr, uint16_t suite)
@@ -752,6 +780,12 @@ static crypto_status t13_record(t13 *x, direction d, const char *hex, uint8_t *o
             if (!cur_u8(&c, &type) || !cur_u24(&c, &len) || !cur_skip(&c, len)) break;
             crypto_finished f = crypto_handshake(x->t, d, out + start, 4 + len);
             if (fin && f != CRYPTO_FINISHED_NONE) *fin = f;
+            const char *detail;
+            crypto_signature sig = crypto_last_signature(x->t, &detail);
+            if (sig != CRYPTO_SIGNATURE_NONE) {
+                x->sig = sig;
+                snprintf(x->sig_detail, sizeof x->sig_detail, "%s", detail);
+            }
         }
     }
     free(b.p);
@@ -795,6 +829,10 @@ static void test_rfc8448_1rtt(void)
     CHECK_EQ_INT(inner, 22);
     CHECK_EQ_INT(n, 657);
     CHECK_EQ_INT(fin, CRYPTO_FINISHED_VERIFIED);
+    /* the CertificateVerify (rsa_pss_rsae_sha256) verifies with the RSA key
+     * of the certificate in the same flight */
+    CHECK_EQ_INT(x.sig, CRYPTO_SIGNATURE_VERIFIED);
+    CHECK_STR(x.sig_detail, "RSA-PSS with SHA-256 over the transcript hash, 1024-bit RSA key");
     const uint8_t *vd;
     size_t vn;
     CHECK(crypto_finished_expected(x.t, DIR_S2C, &vd, &vn) &&
@@ -1054,6 +1092,196 @@ static void test_rfc8448_0rtt(void)
     }
 }
 
+/* ---- signatures ---- */
+
+static int flip_type = -1;
+
+/* Flips the last byte (of the signature) of messages of type flip_type. */
+static bool flip_last_byte(uint8_t *m, size_t n)
+{
+    if (m[0] == flip_type) m[n - 1] ^= 0x01;
+    return true;
+}
+
+static bool drop_certificates(uint8_t *m, size_t n)
+{
+    (void)n;
+    return m[0] != 11;
+}
+
+/* The signature algorithm of an ECDHE ServerKeyExchange becomes new_sigalg. */
+static uint16_t new_sigalg;
+static bool change_ske_sigalg(uint8_t *m, size_t n)
+{
+    if (m[0] != 12) return true;
+    cursor c = cur_make(m, n), point;
+    if (!cur_skip(&c, 4 + 3) || !cur_block(&c, 1, &point) || cur_left(&c) < 2) return true;
+    size_t at = cur_offset(&c);
+    m[at] = (uint8_t)(new_sigalg >> 8);
+    m[at + 1] = (uint8_t)new_sigalg;
+    return true;
+}
+
+static void gap_now(void *t) { crypto_transcript_gap(t); }
+
+#define EXPECT_SIG(f, cfg, valid, invalid, unchecked, detail) \
+    expect_signature(__LINE__, f, cfg, valid, invalid, unchecked, detail)
+static void expect_signature(int line, const flow *f, dissect_config *cfg, unsigned valid, unsigned invalid,
+                             unsigned unchecked, const char *detail)
+{
+    conn_state c;
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    tls_crypto *t = crypto_new(cfg, &c, NULL);
+    replay_result r = replay(f, &c, t, false, -1, NULL, NULL);
+    test_checks++;
+    if (r.sig_valid != valid || r.sig_invalid != invalid || r.sig_unchecked != unchecked)
+        test_fail(__FILE__, line, "%s: %u valid, %u invalid, %u unchecked signatures (expected %u, %u, %u): %s",
+                  f->name, r.sig_valid, r.sig_invalid, r.sig_unchecked, valid, invalid, unchecked, r.sig_detail);
+    test_checks++;
+    if (detail && !strstr(r.sig_detail, detail))
+        test_fail(__FILE__, line, "%s: signature detail \"%s\", expected \"%s\"", f->name, r.sig_detail, detail);
+    crypto_free(t);
+}
+
+static void test_signatures(void)
+{
+    keyring *kr = rfc_keyring();
+    dissect_config none = { 0 }, keys = { .keys = kr };
+    events ev;
+
+    /* The new flows decrypt with their key log, or the server key, and
+     * their Finished messages verify (a CertificateVerify is part of the
+     * transcript). */
+    const flow *logged[] = { &tls10_ecdhe_rsa, &tls12_ecdhe_ecdsa, &tls10_ecdhe_ecdsa };
+    for (size_t i = 0; i < 3; i++) {
+        keylog *kl = keylog_of(logged[i]->keylog);
+        dissect_config cfg = { .keylog = kl };
+        expect_full(logged[i], &cfg, NULL, 1, &ev);
+        keylog_free(kl);
+    }
+    expect_full(&tls12_mtls, &keys, NULL, 1, &ev);
+    expect_full(&tls10_mtls, &keys, NULL, 1, &ev);
+
+    /* ServerKeyExchange: the randoms and the parameters, no secret needed */
+    const flow *ske[] = { &tls12_ecdhe_keylog, &tls10_ecdhe_rsa, &tls12_ecdhe_ecdsa, &tls10_ecdhe_ecdsa };
+    const char *how[] = {
+        "RSA PKCS#1 v1.5 with SHA-256 over the hello randoms and the key exchange parameters, 1024-bit RSA key",
+        "RSA PKCS#1 v1.5 over MD5 and SHA-1 over the hello randoms",
+        "ECDSA with SHA-256 over the hello randoms and the key exchange parameters, 256-bit EC key",
+        "ECDSA with SHA-1 over",
+    };
+    for (size_t i = 0; i < 4; i++) {
+        EXPECT_SIG(ske[i], &none, 1, 0, 0, how[i]);
+        EXPECT_SIG(ske[i], &keys, 1, 0, 0, how[i]);
+    }
+
+    /* Client CertificateVerify: TLS 1.2 with SHA-512 (a hash the running
+     * transcript does not keep), TLS 1.0 with MD5 and SHA-1 (running with
+     * secrets, from the kept messages without) */
+    EXPECT_SIG(&tls12_mtls, &none, 1, 0, 0, "RSA PKCS#1 v1.5 with SHA-512 over the handshake messages");
+    EXPECT_SIG(&tls12_mtls, &keys, 1, 0, 0, "RSA PKCS#1 v1.5 with SHA-512 over the handshake messages");
+    EXPECT_SIG(&tls10_mtls, &none, 1, 0, 0, "RSA PKCS#1 v1.5 over MD5 and SHA-1 over the handshake messages");
+    EXPECT_SIG(&tls10_mtls, &keys, 1, 0, 0, "RSA PKCS#1 v1.5 over MD5 and SHA-1 over the handshake messages");
+
+    /* One flipped bit in the signature: not valid */
+    hs_mutator = flip_last_byte;
+    flip_type = 12;
+    for (size_t i = 0; i < 4; i++) EXPECT_SIG(ske[i], &none, 0, 1, 0, "does not match");
+    flip_type = 15;
+    EXPECT_SIG(&tls12_mtls, &none, 0, 1, 0, "does not match the 1024-bit RSA key");
+    EXPECT_SIG(&tls10_mtls, &keys, 0, 1, 0, "does not match the 1024-bit RSA key");
+
+    /* No certificate (the capture lost it): not checked */
+    hs_mutator = drop_certificates;
+    EXPECT_SIG(&tls12_ecdhe_keylog, &none, 0, 0, 1, "not checked: no certificate");
+    EXPECT_SIG(&tls12_mtls, &none, 0, 0, 1, "not checked: no certificate");
+
+    /* Schemes mbedTLS 2.28 lacks: Ed25519, Ed448, DSA */
+    hs_mutator = change_ske_sigalg;
+    static const uint16_t unsupported[] = { 0x0807, 0x0808, 0x0402 };
+    for (size_t i = 0; i < 3; i++) {
+        new_sigalg = unsupported[i];
+        EXPECT_SIG(&tls12_ecdhe_keylog, &none, 0, 0, 1, "not checked: unsupported scheme");
+    }
+    /* An algorithm that does not fit the certificate's key */
+    new_sigalg = 0x0403;
+    EXPECT_SIG(&tls12_ecdhe_keylog, &none, 0, 1, 0, "the signature is ECDSA, but the certificate holds an RSA key");
+    new_sigalg = 0x0401;
+    EXPECT_SIG(&tls12_ecdhe_ecdsa, &none, 0, 1, 0, "the signature is RSA, but the certificate holds an EC key");
+    /* The right key type, another hash: the signature does not match */
+    new_sigalg = 0x0501;
+    EXPECT_SIG(&tls12_ecdhe_keylog, &none, 0, 1, 0, "RSA PKCS#1 v1.5 with SHA-384");
+    new_sigalg = 0x0804;
+    EXPECT_SIG(&tls12_ecdhe_keylog, &none, 0, 1, 0, "RSA-PSS with SHA-256");
+    hs_mutator = NULL;
+
+    /* Handshake bytes lost before the CertificateVerify: not checked */
+    conn_state c;
+    memset(&c, 0, sizeof c);
+    c.cfg = &none;
+    tls_crypto *t = crypto_new(&none, &c, NULL);
+    replay_result r = replay(&tls12_mtls, &c, t, false, 2, gap_now, t);
+    CHECK_EQ_INT(r.sig_unchecked, 1);
+    CHECK_STR(r.sig_detail, "not checked: transcript incomplete");
+    crypto_free(t);
+
+    /* Other messages say nothing */
+    memset(&c, 0, sizeof c);
+    c.cfg = &none;
+    t = crypto_new(&none, &c, NULL);
+    replay(&tls12_rsa_gcm_ems, &c, t, false, -1, NULL, NULL);
+    const char *detail = NULL;
+    CHECK_EQ_INT(crypto_last_signature(t, &detail), CRYPTO_SIGNATURE_NONE);
+    CHECK_STR(detail, "");
+    crypto_free(t);
+    keyring_free(kr);
+}
+
+/* RFC 8448 section 3 with one byte of the CertificateVerify's signature
+ * changed (after decryption): the signature fails, and so does the server
+ * Finished, whose transcript now holds the altered message. */
+static void test_rfc8448_altered_signature(void)
+{
+    char text[600];
+    snprintf(text, sizeof text,
+             "SERVER_HANDSHAKE_TRAFFIC_SECRET %s b67b7d690cc16c4e75e54213cb2d37b4e9c912bcded9105d42befd59d391ad38\n", s3_cr);
+    keylog *kl = keylog_of(text);
+    dissect_config cfg = { .keylog = kl };
+    t13 x;
+    t13_start(&x, &cfg, s3_cr, 0x1301);
+    t13_hs(&x, DIR_C2S, s3_ch);
+    t13_hs(&x, DIR_S2C, s3_sh);
+    bytes rec = B(s3_server_flight);
+    uint8_t out[1024], inner;
+    size_t n;
+    CHECK_EQ_INT(crypto_open(x.t, DIR_S2C, 23, 0x0303, rec.p, rec.n, out, &n, &inner), CRYPTO_DECRYPTED);
+    free(rec.p);
+    cursor c = cur_make(out, n);
+    crypto_signature sig = CRYPTO_SIGNATURE_NONE;
+    crypto_finished fin = CRYPTO_FINISHED_NONE;
+    char detail[160] = "";
+    while (!cur_empty(&c)) {
+        size_t start = cur_offset(&c);
+        uint8_t type;
+        uint32_t len;
+        if (!cur_u8(&c, &type) || !cur_u24(&c, &len) || !cur_skip(&c, len)) break;
+        if (type == 15) out[start + 4 + len - 1] ^= 0x80;
+        crypto_finished f = crypto_handshake(x.t, DIR_S2C, out + start, 4 + len);
+        if (type == 15) {
+            const char *d;
+            sig = crypto_last_signature(x.t, &d);
+            snprintf(detail, sizeof detail, "%s", d);
+        }
+        if (type == 20) fin = f;
+    }
+    CHECK_EQ_INT(sig, CRYPTO_SIGNATURE_INVALID);
+    CHECK_STR(detail, "RSA-PSS with SHA-256 over the transcript hash does not match the 1024-bit RSA key");
+    CHECK_EQ_INT(fin, CRYPTO_FINISHED_MISMATCH);
+    crypto_free(x.t);
+    keylog_free(kl);
+}
+
 static void test_cache_bounds(void)
 {
     /* a tiny cache forgets the oldest session */
@@ -1089,5 +1317,7 @@ int main(void)
     test_rfc8448_hrr();
     test_rfc8448_0rtt();
     test_cache_bounds();
+    test_signatures();
+    test_rfc8448_altered_signature();
     return test_report("crypto");
 }
