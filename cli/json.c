@@ -5,11 +5,7 @@
 #include "cli/render.h"
 #include "dissect/names.h"
 
-typedef struct json_sink {
-    sink base;
-    FILE *out;
-    render_options o;
-} json_sink;
+typedef render_sink json_sink;
 
 void json_write_string(FILE *out, const char *s)
 {
@@ -246,14 +242,8 @@ static void json_conn_close(sink *k, const conn_state *c)
 
 sink *json_sink_new(FILE *out, const render_options *o)
 {
-    json_sink *j = calloc(1, sizeof(*j));
-    if (!j) return NULL;
-    j->base.conn_open = json_conn_open;
-    j->base.step = json_step;
-    j->base.conn_close = json_conn_close;
-    j->out = out;
-    j->o = *o;
-    return &j->base;
+    static const sink handlers = { json_conn_open, json_step, json_conn_close };
+    return render_sink_new(out, o, &handlers);
 }
 
 void json_sink_summary(sink *k, const capture_stats *cs, const dissector_stats *ds)

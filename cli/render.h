@@ -15,6 +15,16 @@ typedef struct render_options {
     bool utf8;          /* the terminal takes UTF-8 arrows */
 } render_options;
 
+/* What both streaming views hold. */
+typedef struct render_sink {
+    sink base;
+    FILE *out;
+    render_options o;
+} render_sink;
+
+/* A view writing to `out` with the given step handlers. */
+sink *render_sink_new(FILE *out, const render_options *o, const sink *handlers);
+
 sink *text_sink_new(FILE *out, const render_options *o);
 sink *json_sink_new(FILE *out, const render_options *o);
 /* The last words of a run: counts of what was seen. */

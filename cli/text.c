@@ -7,11 +7,7 @@
 #include "cli/render.h"
 #include "dissect/names.h"
 
-typedef struct text_sink {
-    sink base;
-    FILE *out;
-    render_options o;
-} text_sink;
+typedef render_sink text_sink;
 
 static void format_time(double ts, char *buf, size_t n)
 {
@@ -145,14 +141,8 @@ static void text_conn_close(sink *k, const conn_state *c)
 
 sink *text_sink_new(FILE *out, const render_options *o)
 {
-    text_sink *t = calloc(1, sizeof(*t));
-    if (!t) return NULL;
-    t->base.conn_open = text_conn_open;
-    t->base.step = text_step;
-    t->base.conn_close = text_conn_close;
-    t->out = out;
-    t->o = *o;
-    return &t->base;
+    static const sink handlers = { text_conn_open, text_step, text_conn_close };
+    return render_sink_new(out, o, &handlers);
 }
 
 void text_sink_summary(sink *k, const capture_stats *cs, const dissector_stats *ds)
@@ -173,6 +163,16 @@ void text_sink_summary(sink *k, const capture_stats *cs, const dissector_stats *
     if (cs->live)
         fprintf(out, "%" PRIu64 " packets dropped by the kernel, %" PRIu64 " by the interface\n", cs->kernel_dropped,
                 cs->interface_dropped);
+}
+
+sink *render_sink_new(FILE *out, const render_options *o, const sink *handlers)
+{
+    render_sink *r = calloc(1, sizeof(*r));
+    if (!r) return NULL;
+    r->base = *handlers;
+    r->out = out;
+    r->o = *o;
+    return &r->base;
 }
 
 void render_sink_free(sink *k)
