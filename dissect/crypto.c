@@ -64,6 +64,7 @@ struct crypto_cache {
     size_t max, next;
     key_entry keys[KEY_CACHE_SIZE];
     uint64_t tick;
+    size_t raw_bytes;          /* raw transcripts kept by all connections (see raw_add) */
 };
 
 crypto_cache *crypto_cache_new(size_t max)
@@ -295,7 +296,7 @@ struct tls_crypto {
     uint8_t master[48];
     bool keys_derived;
     bool cke_seen;
-    uint8_t enc_pms[MAX_ENC_PMS];
+    uint8_t *enc_pms;          /* MAX_ENC_PMS bytes, allocated when secrets may decrypt it */
     size_t enc_pms_len;
     uint8_t session_hash[48];
     size_t session_hash_len;
@@ -347,6 +348,7 @@ struct tls_crypto {
 };
 
 static void forget_key(tls_crypto *t, direction dir);
+static void raw_stop(tls_crypto *t);
 
 const char *crypto_status_name(crypto_status s)
 {
@@ -431,7 +433,9 @@ void crypto_free(tls_crypto *t)
     }
     tr_free(&t->tr);
     for (int i = 0; i < 2; i++) forget_key(t, (direction)i);
-    free(t->raw);
+    raw_stop(t);
+    if (t->enc_pms) mbedtls_platform_zeroize(t->enc_pms, MAX_ENC_PMS);
+    free(t->enc_pms);
     mbedtls_platform_zeroize(t, sizeof *t);
     free(t);
 }
@@ -626,7 +630,9 @@ static void take_encrypted_pms(tls_crypto *t, cursor body)
     } else {
         cur_skip_rest(&body, &p, &n);
     }
-    if (n == 0 || n > MAX_ENC_PMS) return;
+    if (n == 0 || n > MAX_ENC_PMS || !t->secrets) return;
+    if (!t->enc_pms) t->enc_pms = malloc(MAX_ENC_PMS);
+    if (!t->enc_pms) return;
     memcpy(t->enc_pms, p, n);
     t->enc_pms_len = n;
 }
@@ -1196,8 +1202,7 @@ crypto_status crypto_open(tls_crypto *t, direction dir, uint8_t content_type, ui
         set_detail(t, "malformed protected record: %s", why && *why ? why : "it cannot be opened");
         return CRYPTO_MALFORMED;
     }
-    set_detail(t, "authentication failed in the %s's records: %s", dir_word(dir),
-               why && *why ? why : "no key fits");
+    set_detail(t, "authentication failed (%s)", why && *why ? why : "no key fits");
     t->c->decryption = DEC_FAILED;
     if (!t->failure_noted) {
         t->failure_noted = true;
@@ -1216,6 +1221,8 @@ crypto_status crypto_open(tls_crypto *t, direction dir, uint8_t content_type, ui
 
 void crypto_change_cipher_spec(tls_crypto *t, direction dir)
 {
+    /* a client CertificateVerify comes before the client's ChangeCipherSpec */
+    if (dir == DIR_C2S) raw_stop(t);
     /* TLS 1.3 (its compatibility CCS, even one sent with 0-RTT before the
      * ServerHello) changes nothing */
     if (t->is13 || t->c->version == TLS_VERSION_TLS13 || !t->c->server_hello_seen) return;
@@ -1339,8 +1346,9 @@ static crypto_finished check_finished(tls_crypto *t, direction dir, cursor body)
 /* ---- signatures ---- */
 
 /* Kept per connection: a certificate's public key (its SubjectPublicKeyInfo)
- * and the raw transcript are bounded; beyond that the check is skipped. */
-enum { SPKI_KEEP_MAX = 16 * 1024, RAW_MAX = 256 * 1024 };
+ * and the raw transcript are bounded, the raw transcripts of all the
+ * connections of a dissector too; beyond that the check is skipped. */
+enum { SPKI_KEEP_MAX = 16 * 1024, RAW_MAX = 64 * 1024, RAW_BUDGET = 16 * 1024 * 1024 };
 
 static const char NOT_SUPPORTED[] = "not checked: unsupported scheme";
 static const char NO_CERTIFICATE[] = "not checked: no certificate";
@@ -1369,6 +1377,7 @@ static crypto_signature sig_result(tls_crypto *t, crypto_signature r, const char
 
 static void raw_stop(tls_crypto *t)
 {
+    if (t->cache) t->cache->raw_bytes -= t->raw_cap;
     free(t->raw);
     t->raw = NULL;
     t->raw_len = t->raw_cap = 0;
@@ -1393,12 +1402,14 @@ static void raw_add(tls_crypto *t, const uint8_t *p, size_t n)
     if (t->raw_cap - t->raw_len < n) {
         size_t cap = t->raw_cap ? t->raw_cap : 4096;
         while (cap - t->raw_len < n) cap *= 2;
-        uint8_t *q = realloc(t->raw, cap);
+        uint8_t *q = NULL;
+        if (!t->cache || t->cache->raw_bytes - t->raw_cap + cap <= RAW_BUDGET) q = realloc(t->raw, cap);
         if (!q) {
             raw_stop(t);
             t->raw_overflow = true;
             return;
         }
+        if (t->cache) t->cache->raw_bytes += cap - t->raw_cap;
         t->raw = q;
         t->raw_cap = cap;
     }
@@ -1858,6 +1869,9 @@ static void reset_for_new_handshake(tls_crypto *t)
     t->have_suite = false;
     t->transcript_gap = false;
     t->cert_requested = false;
+    /* the certificates of the new handshake vouch for its signatures */
+    forget_key(t, DIR_C2S);
+    forget_key(t, DIR_S2C);
     for (int i = 0; i < 2; i++) {
         drop(&t->d[i].pending);
         t->d[i].finished = false;

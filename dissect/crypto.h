@@ -81,7 +81,11 @@ enum { CRYPTO_CACHE_DEFAULT = 4096 };
  * Bounded (oldest dropped); max 0 means CRYPTO_CACHE_DEFAULT.  Zeroised
  * when freed.  (TLS 1.3 resumption needs the resumption master secret,
  * which a key log does not give; the resumed connection's own key log
- * lines decrypt it.) */
+ * lines decrypt it.)  It also keeps the public keys of the last 16
+ * certificates whose signatures were checked, so a server seen again is
+ * not parsed again, and bounds the memory all connections use to keep
+ * TLS <= 1.2 transcripts for client CertificateVerify checks.  Free it
+ * after the engines that use it. */
 crypto_cache *crypto_cache_new(size_t max);
 void crypto_cache_free(crypto_cache *cache);
 
@@ -152,15 +156,19 @@ void crypto_transcript_gap(tls_crypto *t);
  * need no secret, only the transcript, the hello randoms and the
  * certificate, so the engine is worth running without keys too.  After
  * crypto_handshake() of a message that carries a signature:
- *   CRYPTO_SIGNATURE_VERIFIED / _INVALID: *detail names what was checked
- *     ("RSA-PSS with SHA-256 over the transcript hash") or, when invalid,
- *     why ("the signature does not match", "the certificate holds an EC
- *     key, the signature is RSA");
+ *   CRYPTO_SIGNATURE_VERIFIED / _INVALID: *detail says what was checked
+ *     ("RSA-PSS with SHA-256 over the transcript hash, 2048-bit RSA key",
+ *     "... does not match the 2048-bit RSA key"), or why it cannot be
+ *     valid ("the signature is RSA, but the certificate holds an EC key");
  *   CRYPTO_SIGNATURE_UNCHECKED: *detail is one of "not checked: unsupported
  *     scheme" (Ed25519, Ed448, DSA, GOST...: mbedTLS 2.28 has none of them),
  *     "not checked: no certificate" (not seen, empty, or mbedTLS cannot read
- *     its key), "not checked: transcript incomplete", "not checked: SSL 3.0",
- *     "not checked: unreadable parameters";
+ *     its key), "not checked: transcript incomplete" (bytes lost, or the
+ *     ClientHello not seen), "not checked: transcript too large" (a TLS <=
+ *     1.2 client CertificateVerify over a hash the running transcript does
+ *     not keep -- SHA-224, SHA-512, or any without secrets -- needs the
+ *     messages themselves: 64 KiB per connection, 16 MiB in all), "not
+ *     checked: SSL 3.0", "not checked: unreadable parameters";
  *   CRYPTO_SIGNATURE_NONE for any other message (detail "").
  * detail may be NULL. */
 typedef enum crypto_signature {

@@ -1124,6 +1124,8 @@ static bool change_ske_sigalg(uint8_t *m, size_t n)
 
 static void gap_now(void *t) { crypto_transcript_gap(t); }
 
+static crypto_cache *sig_cache;   /* the engines of expect_signature share it when set */
+
 #define EXPECT_SIG(f, cfg, valid, invalid, unchecked, detail) \
     expect_signature(__LINE__, f, cfg, valid, invalid, unchecked, detail)
 static void expect_signature(int line, const flow *f, dissect_config *cfg, unsigned valid, unsigned invalid,
@@ -1132,7 +1134,7 @@ static void expect_signature(int line, const flow *f, dissect_config *cfg, unsig
     conn_state c;
     memset(&c, 0, sizeof c);
     c.cfg = cfg;
-    tls_crypto *t = crypto_new(cfg, &c, NULL);
+    tls_crypto *t = crypto_new(cfg, &c, sig_cache);
     replay_result r = replay(f, &c, t, false, -1, NULL, NULL);
     test_checks++;
     if (r.sig_valid != valid || r.sig_invalid != invalid || r.sig_unchecked != unchecked)
@@ -1183,6 +1185,16 @@ static void test_signatures(void)
     EXPECT_SIG(&tls12_mtls, &keys, 1, 0, 0, "RSA PKCS#1 v1.5 with SHA-512 over the handshake messages");
     EXPECT_SIG(&tls10_mtls, &none, 1, 0, 0, "RSA PKCS#1 v1.5 over MD5 and SHA-1 over the handshake messages");
     EXPECT_SIG(&tls10_mtls, &keys, 1, 0, 0, "RSA PKCS#1 v1.5 over MD5 and SHA-1 over the handshake messages");
+
+    /* Keys parsed once and shared through the cache, connection after
+     * connection, RSA and EC alike */
+    sig_cache = crypto_cache_new(0);
+    for (int round = 0; round < 3; round++) {
+        for (size_t i = 0; i < 4; i++) EXPECT_SIG(ske[i], &none, 1, 0, 0, how[i]);
+        EXPECT_SIG(&tls12_mtls, &none, 1, 0, 0, "RSA PKCS#1 v1.5 with SHA-512 over the handshake messages");
+    }
+    crypto_cache_free(sig_cache);
+    sig_cache = NULL;
 
     /* One flipped bit in the signature: not valid */
     hs_mutator = flip_last_byte;
