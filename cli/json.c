@@ -228,6 +228,9 @@ static void json_conn_close(sink *k, const conn_state *c)
         putc('}', out);
     }
     fprintf(out, ",\"client_certificate\":%s", c->client_certificate_sent ? "true" : "false");
+    /* Whether the signatures of each side verified with its certificate's key. */
+    if (c->server_signature) fprintf(out, ",\"server_signature_verified\":%s", c->server_signature > 0 ? "true" : "false");
+    if (c->client_signature) fprintf(out, ",\"client_signature_verified\":%s", c->client_signature > 0 ? "true" : "false");
     key_string(out, "ja3", c->ja3_hash);
     key_string(out, "ja3s", c->ja3s_hash);
     key_string(out, "ja4", c->ja4);

@@ -21,7 +21,8 @@ EXPECTED = {
     'tls12-rsa.pcap': [('TLS 1.2', 0x009c, 'complete', {'sni': 'tlsview.test'}, T12_RSA)],
     'tls12-rsa-cbc.pcap': [('TLS 1.2', 0x002f, 'complete', {}, T12_RSA)],
     'tls12-rsa-legacy.pcap': [('TLS 1.2', 0x003d, 'complete', {}, T12_RSA)],
-    'tls12-ecdhe.pcap': [('TLS 1.2', 0xc02f, 'complete', {}, ([CH, CKE], [SH, CERT, SKE, SHD, NST]))],
+    'tls12-ecdhe.pcap': [('TLS 1.2', 0xc02f, 'complete', {'server_signature_verified': True},
+                          ([CH, CKE], [SH, CERT, SKE, SHD, NST]))],
     'tls13.pcapng': [('TLS 1.3', 0x1301, 'complete', {'sni': 'tlsview.test'}, T13)],
     'tls13-hrr.pcap': [('TLS 1.3', 0x1301, 'complete', {'hello_retry': True}, ([CH, CH], [SH, SH]))],
     'tls12-resume-id.pcap': [('TLS 1.2', 0x009c, 'complete', {'resumed': False}, ([CH, CKE], [SH, CERT, SHD])),
@@ -51,6 +52,11 @@ EXPECTED = {
     'tls10.pcap': [('TLS 1.0', 0x002f, 'complete', {}, T12_RSA)],
     'tls11.pcap': [('TLS 1.1', 0x002f, 'complete', {}, T12_RSA)],
     'fragmented.pcap': [('TLS 1.2', 0x009c, 'complete', {}, T12_RSA)],
+    'ecdsa.pcap': [('TLS 1.3', 0x1302, 'complete', {}, T13),
+                   ('TLS 1.2', 0xc02b, 'complete', {'server_signature_verified': True},
+                    ([CH, CKE], [SH, CERT, SKE, SHD, NST])),
+                   ('TLS 1.1', 0xc009, 'complete', {'server_signature_verified': True},
+                    ([CH, CKE], [SH, CERT, SKE, SHD, NST]))],
 }
 
 for name, conns in sorted(EXPECTED.items()):
