@@ -7,11 +7,24 @@
 
 typedef render_sink json_sink;
 
+/* Bytes that go out as they are: printable ASCII but the quote and the
+ * backslash. */
+static bool json_plain(unsigned char c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+}
+
 void json_write_string(FILE *out, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
     putc('"', out);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        /* Runs of plain bytes in one write: most of the output is those. */
+        const unsigned char *run = p;
+        while (json_plain(*p)) p++;
+        if (p > run) fwrite(run, 1, (size_t)(p - run), out);
+        if (!*p) break;
         switch (*p) {
         case '"': fputs("\\\"", out); break;
         case '\\': fputs("\\\\", out); break;
@@ -21,7 +34,7 @@ void json_write_string(FILE *out, const char *s)
         default:
             if (*p < 0x20 || *p == 0x7f) {
                 fprintf(out, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
-            } else if (*p >= 0x80) {
+            } else {
                 /* Only well-formed UTF-8 passes; anything else is escaped
                  * byte by byte so that every line stays valid JSON. */
                 size_t n = (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3 : (*p & 0xf8) == 0xf0 ? 4 : 0;
@@ -30,14 +43,13 @@ void json_write_string(FILE *out, const char *s)
                     if ((p[i] & 0xc0) != 0x80) ok = 0;
                 if (ok) {
                     fwrite(p, 1, n, out);
-                    p += n - 1;
-                } else {
-                    fprintf(out, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
+                    p += n;
+                    continue;
                 }
-            } else {
-                putc(*p, out);
+                fprintf(out, "\\u00%c%c", hex[*p >> 4], hex[*p & 15]);
             }
         }
+        p++;
     }
     putc('"', out);
 }
