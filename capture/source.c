@@ -129,7 +129,10 @@ static pcap_t *open_live(capture *c, const capture_options *o, char *err, size_t
     }
     pcap_set_snaplen(p, o->snaplen > 0 ? o->snaplen : CAPTURE_DEFAULT_SNAPLEN);
     pcap_set_promisc(p, 0);
-    pcap_set_immediate_mode(p, 1);
+    /* Not immediate mode: on Linux it gives the kernel ring one slot per
+     * packet, sized for the largest packet, so a burst on loopback (64 KiB
+     * packets) overflows it.  Blocks of packets, handed over at the latest
+     * after the timeout, keep up and still feel live. */
     pcap_set_timeout(p, CAPTURE_TIMEOUT_MS);
     if (o->buffer_kib > 0)
         pcap_set_buffer_size(p, o->buffer_kib > INT_MAX / 1024 ? INT_MAX : o->buffer_kib * 1024);

@@ -54,6 +54,18 @@ void json_write_string(FILE *out, const char *s)
     putc('"', out);
 }
 
+/* Seconds with six decimals, as integers: float formatting is slow and
+ * capture times are microseconds anyway. */
+static void write_ts(FILE *out, double ts)
+{
+    if (!(ts >= 0 && ts < 1e15)) {
+        fputs("0", out);
+        return;
+    }
+    unsigned long long us = (unsigned long long)(ts * 1e6 + 0.5);
+    fprintf(out, "%llu.%06llu", us / 1000000, us % 1000000);
+}
+
 static void write_code(FILE *out, uint32_t code, unsigned digits, const char *name)
 {
     fprintf(out, "{\"code\":\"0x%0*" PRIx32 "\",\"name\":", (int)(digits ? digits : 4), code);
@@ -124,8 +136,9 @@ static void json_step(sink *k, const conn_state *c, step *s)
     json_sink *j = (json_sink *)k;
     FILE *out = j->out;
     (void)c;
-    fprintf(out, "{\"type\":\"%s\",\"conn\":%u,\"ts\":%.6f,\"dir\":\"%s\"", step_kind_name(s->kind), s->conn,
-            s->ts, direction_name(s->dir));
+    fprintf(out, "{\"type\":\"%s\",\"conn\":%u,\"ts\":", step_kind_name(s->kind), s->conn);
+    write_ts(out, s->ts);
+    fprintf(out, ",\"dir\":\"%s\"", direction_name(s->dir));
     if (s->kind == STEP_HANDSHAKE || s->kind == STEP_ENCRYPTED_HANDSHAKE) {
         fputs(",\"msg\":", out);
         json_write_string(out, s->name);
@@ -197,7 +210,10 @@ static void json_conn_close(sink *k, const conn_state *c)
 {
     json_sink *j = (json_sink *)k;
     FILE *out = j->out;
-    fprintf(out, "{\"type\":\"connection\",\"conn\":%u,\"ts\":%.6f,\"ts_end\":%.6f", c->id, c->first_ts, c->last_ts);
+    fprintf(out, "{\"type\":\"connection\",\"conn\":%u,\"ts\":", c->id);
+    write_ts(out, c->first_ts);
+    fputs(",\"ts_end\":", out);
+    write_ts(out, c->last_ts);
     key_string(out, "client", c->client);
     key_string(out, "server", c->server);
     key_string(out, "version", conn_version_name(c));

@@ -164,7 +164,7 @@ static int pbes2_aes_decrypt(const uint8_t *der, size_t len, const char *passwor
     size_t key_len_field = 0;
     if (der_is(&kdf_params, DER_INT)) {
         cursor kl;
-        der_next(&kdf_params, DER_INT, &kl, NULL, NULL);
+        if (!der_next(&kdf_params, DER_INT, &kl, NULL, NULL)) return 1;
         while (!cur_empty(&kl)) {
             uint8_t b;
             cur_u8(&kl, &b);
@@ -175,7 +175,7 @@ static int pbes2_aes_decrypt(const uint8_t *der, size_t len, const char *passwor
     mbedtls_md_type_t prf = MBEDTLS_MD_SHA1;
     if (der_is(&kdf_params, DER_SEQ)) {
         cursor prf_alg, prf_oid;
-        der_next(&kdf_params, DER_SEQ, &prf_alg, NULL, NULL);
+        if (!der_next(&kdf_params, DER_SEQ, &prf_alg, NULL, NULL)) return 1;
         uint8_t last = 0;
         cursor prefix;
         if (!der_next(&prf_alg, DER_OID, &prf_oid, NULL, NULL) || cur_left(&prf_oid) != 8 ||
