@@ -17,6 +17,7 @@
 #include <mbedtls/oid.h>
 #include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
+#include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
 
 #include "dissect/cursor.h"
@@ -780,10 +781,25 @@ void certificate_describe(step *s, field *parent, size_t off, size_t len,
 /* ------------------------------------------------------------------ */
 /* The store of trust anchors                                          */
 
+/* Verdicts already reached: a busy capture shows the same chain for the
+ * same name many times a second, and verifying it is the dearest thing
+ * tlsview does without secrets.  The key covers everything the verdict
+ * and its words depend on: the chain, the name and the capture second. */
+enum { VERDICT_CACHE = 32, VERDICT_DETAIL = 1024 };
+
+typedef struct verdict_entry {
+    uint8_t key[32];
+    bool used;
+    const char *verdict;           /* one of the static verdict words */
+    char detail[VERDICT_DETAIL];
+} verdict_entry;
+
 struct cert_store {
     mbedtls_x509_crt chain;
     unsigned count;
     char source[512];
+    verdict_entry verdicts[VERDICT_CACHE];
+    unsigned next_verdict;         /* round robin */
 };
 
 enum { MAX_CA_FILE = 64 << 20 };
@@ -1235,9 +1251,59 @@ static void lower_at(tbuf *b, size_t at)
     if (at < b->len && b->p[at] >= 'A' && b->p[at] <= 'Z') b->p[at] = (char)(b->p[at] - 'A' + 'a');
 }
 
-const char *certificate_validate(const cert_store *cas, const uint8_t *const *ders,
+static const char *validate_chain(const cert_store *cas, const uint8_t *const *ders,
+                                  const size_t *lens, unsigned n, const char *server_name,
+                                  double at_time, char *detail, size_t detail_len);
+
+static void verdict_key(const uint8_t *const *ders, const size_t *lens, unsigned n, const char *server_name,
+                        double at_time, uint8_t key[32])
+{
+    mbedtls_sha256_context h;
+    mbedtls_sha256_init(&h);
+    mbedtls_sha256_starts_ret(&h, 0);
+    unsigned considered = n < MAX_CHAIN ? n : MAX_CHAIN;
+    uint8_t word[8];
+    for (unsigned i = 0; i < considered; i++) {
+        uint64_t len = lens[i];
+        for (int k = 0; k < 8; k++) word[k] = (uint8_t)(len >> (8 * k));
+        mbedtls_sha256_update_ret(&h, word, sizeof word);
+        mbedtls_sha256_update_ret(&h, ders[i], lens[i]);
+    }
+    const char *name = server_name ? server_name : "";
+    mbedtls_sha256_update_ret(&h, (const uint8_t *)name, strlen(name) + 1);
+    uint64_t secs = (uint64_t)capture_secs(at_time);
+    for (int k = 0; k < 8; k++) word[k] = (uint8_t)(secs >> (8 * k));
+    mbedtls_sha256_update_ret(&h, word, sizeof word);
+    mbedtls_sha256_finish_ret(&h, key);
+    mbedtls_sha256_free(&h);
+}
+
+const char *certificate_validate(cert_store *cas, const uint8_t *const *ders,
                                  const size_t *lens, unsigned n, const char *server_name,
                                  double at_time, char *detail, size_t detail_len)
+{
+    if (!cas || n == 0 || !ders || !lens)
+        return validate_chain(cas, ders, lens, n, server_name, at_time, detail, detail_len);
+    uint8_t key[32];
+    verdict_key(ders, lens, n, server_name, at_time, key);
+    for (unsigned i = 0; i < VERDICT_CACHE; i++) {
+        verdict_entry *e = &cas->verdicts[i];
+        if (e->used && memcmp(e->key, key, sizeof key) == 0) {
+            if (detail && detail_len) snprintf(detail, detail_len, "%s", e->detail);
+            return e->verdict;
+        }
+    }
+    verdict_entry *e = &cas->verdicts[cas->next_verdict++ % VERDICT_CACHE];
+    e->verdict = validate_chain(cas, ders, lens, n, server_name, at_time, e->detail, sizeof e->detail);
+    memcpy(e->key, key, sizeof key);
+    e->used = true;
+    if (detail && detail_len) snprintf(detail, detail_len, "%s", e->detail);
+    return e->verdict;
+}
+
+static const char *validate_chain(const cert_store *cas, const uint8_t *const *ders,
+                                  const size_t *lens, unsigned n, const char *server_name,
+                                  double at_time, char *detail, size_t detail_len)
 {
     tbuf d;
     char scratch[1];

@@ -81,7 +81,7 @@ void certificate_describe(step *s, field *parent, size_t off, size_t len,
  * were when older captures were made, and mentioned in the detail; MD5
  * signatures and shorter keys make the chain "invalid".  Checks the chain
  * for a server; for a client certificate pass server_name NULL. */
-const char *certificate_validate(const cert_store *cas, const uint8_t *const *ders,
+const char *certificate_validate(cert_store *cas, const uint8_t *const *ders,
                                  const size_t *lens, unsigned n, const char *server_name,
                                  double at_time, char *detail, size_t detail_len);
 

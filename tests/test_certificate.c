@@ -274,7 +274,7 @@ static void test_describe_garbage(void)
     step_free(s);
 }
 
-static const char *validate1(const cert_store *cas, const uint8_t *der, size_t len, const char *name,
+static const char *validate1(cert_store *cas, const uint8_t *der, size_t len, const char *name,
                              double at, char *detail, size_t dlen)
 {
     const uint8_t *ders[1] = { der };
@@ -409,6 +409,14 @@ static void test_validate(void)
 
     CHECK_STR(validate1(cas, leaf, leaf_len, "tlsview.test", T_2020_06_01, detail, sizeof(detail)), "trusted");
     CHECK(strstr(detail, "tlsview test root CA") != NULL);
+    /* Asked again, the remembered verdict is the same, words and all; the
+     * same chain a year later is judged afresh. */
+    char again[1024];
+    CHECK_STR(validate1(cas, leaf, leaf_len, "tlsview.test", T_2020_06_01, again, sizeof(again)), "trusted");
+    CHECK_STR(again, detail);
+    CHECK_STR(validate1(cas, leaf, leaf_len, "tlsview.test", T_2020_06_01 + 365.0 * 86400, again, sizeof(again)),
+              "expired");
+    CHECK_STR(validate1(cas, leaf, leaf_len, "other.test", T_2020_06_01, again, sizeof(again)), "name mismatch");
     CHECK_STR(validate1(cas, leaf, leaf_len, "www.tlsview.test", T_2020_06_01, detail, sizeof(detail)), "trusted");
     CHECK_STR(validate1(cas, leaf, leaf_len, "WWW.TLSview.Test.", T_2020_06_01, detail, sizeof(detail)), "trusted");
     CHECK_STR(validate1(cas, leaf, leaf_len, "192.0.2.1", T_2020_06_01, detail, sizeof(detail)), "trusted");
