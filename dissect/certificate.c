@@ -238,7 +238,7 @@ static void put_string(tbuf *b, cursor v, uint8_t tag, bool rfc4514)
     case ASN1_UNIVERSAL: {
         unsigned w = tag == ASN1_BMP ? 2 : 4;
         while (cur_left(&v) >= w) {
-            uint32_t cp;
+            uint32_t cp = 0;
             if (w == 2) {
                 uint16_t u;
                 cur_u16(&v, &u);
@@ -269,7 +269,7 @@ static void put_string(tbuf *b, cursor v, uint8_t tag, bool rfc4514)
     case ASN1_UTF8: case ASN1_NUMERIC: case ASN1_PRINTABLE: case ASN1_IA5: case ASN1_VISIBLE:
         /* UTF-8; the ASCII types hold UTF-8 often enough by mistake. */
         while (!cur_empty(&v)) {
-            uint32_t cp;
+            uint32_t cp = 0;
             uint8_t bad = 0;
             if (next_utf8(&v, &cp, &bad)) put_codepoint(b, cp, rfc4514, first, cur_empty(&v));
             else tb_printf(b, "\\%02X", bad);

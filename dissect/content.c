@@ -93,8 +93,8 @@ static void handshake_message(dissector *d, tls_flow *f, direction dir, const ui
 {
     conn_state *c = f->conn;
     cursor cur = cur_make(msg, n);
-    uint8_t type;
-    uint32_t length;
+    uint8_t type = 0;
+    uint32_t length = 0;
     cur_u8(&cur, &type);
     cur_u24(&cur, &length);
     const char *name = tls_handshake_type_name(type);
@@ -171,7 +171,7 @@ static void handshake_bytes(dissector *d, tls_flow *f, direction dir, const uint
         size_t need = 4;
         if (ds->message.len >= 4) {
             cursor h = cur_make(ds->message.data, ds->message.len);
-            uint32_t len;
+            uint32_t len = 0;
             cur_skip(&h, 1);
             cur_u24(&h, &len);
             need = 4 + (size_t)len;
@@ -184,8 +184,8 @@ static void handshake_bytes(dissector *d, tls_flow *f, direction dir, const uint
         if (ds->message.len == 4) {
             /* Header just completed: check the size before buffering a body. */
             cursor h = cur_make(ds->message.data, 4);
-            uint8_t type;
-            uint32_t len;
+            uint8_t type = 0;
+            uint32_t len = 0;
             cur_u8(&h, &type);
             cur_u24(&h, &len);
             if (len > d->cfg->max_message) {
@@ -202,7 +202,7 @@ static void handshake_bytes(dissector *d, tls_flow *f, direction dir, const uint
         }
         if (ds->message.len >= 4) {
             cursor h = cur_make(ds->message.data, ds->message.len);
-            uint32_t len;
+            uint32_t len = 0;
             cur_skip(&h, 1);
             cur_u24(&h, &len);
             if (ds->message.len == 4 + (size_t)len) {
@@ -439,7 +439,7 @@ void content_record(dissector *d, tls_flow *f, direction dir, const record_heade
     d->stats.records++;
     if (d->cfg->records) record_step(d, f, dir, h, rec, n, ts);
     cursor cur = cur_make(rec, n);
-    const uint8_t *body;
+    const uint8_t *body = NULL;
     cur_skip(&cur, h->header_len);
     cur_bytes(&cur, h->body_len, &body);
 

@@ -405,7 +405,7 @@ bool ext_decode_block(ext_ctx *x, field *parent, cursor *cur)
     static _Thread_local uint8_t seen[8192];
     while (!cur_empty(&blk)) {
         size_t eoff = cur_offset(&blk);
-        uint16_t type, len;
+        uint16_t type = 0, len = 0;
         if (cur_left(&blk) < 4) {
             field_malformed(s, list, eoff, cur_left(&blk),
                             "extension: expected a 4-byte type and length, found %zu byte%s", cur_left(&blk),

@@ -136,7 +136,7 @@ bool hs_block(step *s, field *parent, cursor *cur, unsigned len_bytes, const cha
         return false;
     }
     uint32_t len = 0;
-    uint8_t b;
+    uint8_t b = 0;
     for (unsigned i = 0; i < len_bytes; i++) {
         cur_peek_u8(cur, i, &b);
         len = len << 8 | b;

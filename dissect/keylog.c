@@ -417,7 +417,7 @@ static size_t parse_text(keylog *kl, kl_file *f, const char *name, unsigned long
         while (cur_peek_u8(&c, k, &b) && b != '\n')
             k++;
         bool complete = k < cur_left(&c);
-        const uint8_t *ln;
+        const uint8_t *ln = NULL;
         cur_bytes(&c, k, &ln);
         if (complete) {
             cur_skip(&c, 1);

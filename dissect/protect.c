@@ -423,7 +423,7 @@ static void chain_iv(protect_ctx *pc, const uint8_t *frag, size_t len)
 static bool strip_padding(protect_ctx *pc, const uint8_t *plain, size_t *n)
 {
     cursor c = cur_make(plain, *n);
-    uint8_t padlen;
+    uint8_t padlen = 0;
     if (*n == 0 || !cur_peek_u8(&c, *n - 1, &padlen) || (size_t)padlen + 1 > *n) {
         set_detail(pc, "bad CBC padding (length %u)", *n ? (unsigned)padlen : 0u);
         return false;
@@ -455,7 +455,7 @@ static protect_status open_cbc(protect_ctx *pc, uint8_t type, uint16_t version,
 {
     cursor c = cur_make(frag, len);
     uint8_t iv[16];
-    const uint8_t *mac = NULL, *ct;
+    const uint8_t *mac = NULL, *ct = NULL;
     size_t ct_len;
     size_t min = pc->explicit_iv ? pc->block : 0;
     if (pc->etm) {
@@ -466,7 +466,7 @@ static protect_status open_cbc(protect_ctx *pc, uint8_t type, uint16_t version,
             return PROTECT_MALFORMED;
         }
         size_t body = len - pc->mac_len;
-        const uint8_t *body_p;
+        const uint8_t *body_p = NULL;
         cur_bytes(&c, body, &body_p);
         cur_bytes(&c, pc->mac_len, &mac);
         bool ok = mac_matches(pc, type, version, body_p, body, mac);
@@ -534,7 +534,7 @@ static protect_status open_stream(protect_ctx *pc, uint8_t type, uint16_t versio
     }
     size_t content = len - pc->mac_len;
     cursor pl = cur_make(out, len);
-    const uint8_t *mac;
+    const uint8_t *mac = NULL;
     cur_skip(&pl, content);
     cur_bytes(&pl, pc->mac_len, &mac);
     if (!mac_matches(pc, type, version, out, content, mac)) {
@@ -553,7 +553,7 @@ static protect_status open_aead(protect_ctx *pc, uint8_t type, uint16_t version,
     cursor c = cur_make(frag, len);
     uint8_t nonce[12], aad[13];
     size_t aad_len;
-    const uint8_t *ct, *tag;
+    const uint8_t *ct = NULL, *tag = NULL;
     size_t ct_len;
     bool explicit_nonce = !pc->tls13 && pc->kind != PK_CHACHA;
     size_t overhead = pc->tag_len + (explicit_nonce ? 8 : 0);
