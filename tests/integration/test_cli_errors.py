@@ -99,6 +99,19 @@ with open(sample, 'rb') as f:
 check(p.returncode == 0, 'stdin: exit %d (%r)' % (p.returncode, p.stderr))
 check(b'"type":"connection"' in p.stdout, 'stdin: a connection is found')
 
+# -c N stops after N TLS connections.
+p = run(tlsview, '-r', os.path.join(source, 'samples', 'multi.pcap'), '-o', 'json', '-c', '2')
+check(p.returncode == 0 and p.stdout.count(b'"type":"connection"') == 2, '-c 2: two connections')
+# -p PORT: a capture that starts mid-connection on an unusual port is still TLS.
+import pcaptool  # noqa: E402,F811
+segs = pcaptool.read_pcap(sample)
+mid = os.path.join(tmp, 'mid.pcap')
+pcaptool.write_pcap(mid, [s for s in segs if s.payload][4:])
+server_port = str(segs[0].dport)
+p = run(tlsview, '-r', mid, '-o', 'json', '-p', server_port)
+check(p.returncode == 0 and b'"type":"connection"' in p.stdout, '-p: mid-connection capture on port %s' % server_port)
+check(('"server":"127.0.0.1:%s"' % server_port).encode() in p.stdout, '-p: the server is the -p port')
+
 # Help and version.
 p = run(tlsview, '--help')
 check(p.returncode == 0 and b'Usage: tlsview' in p.stdout, '--help')
