@@ -91,4 +91,23 @@ suites = sorted(int(c['cipher_suite']['code'], 16) for c in connections(multi).v
 check(suites == sorted([0x1302, 0x1303, 0xcca8, 0x009f, 0x003d]), 'multi.pcap: suites %s' % [hex(s) for s in suites])
 check(all(c['handshake'] == 'complete' for c in connections(multi).values()), 'multi.pcap: all complete')
 
+# Narration: the dialogue fits each kind of handshake.
+NARRATION = [
+    ('tls12-rsa.pcap', 1, 'client_key_exchange', 'encrypted with your public key'),
+    ('tls12-ecdhe.pcap', 1, 'server_key_exchange', 'my half of an x25519 key exchange'),
+    ('tls13.pcapng', 1, 'client_hello', 'Client: Hello!'),
+    ('tls13.pcapng', 1, 'server_hello', "Let's use TLS 1.3 with TLS_AES_128_GCM_SHA256"),
+    ('tls13-hrr.pcap', 1, 'server_hello', 'please try again with secp256r1'),
+    ('tls12-resume-id.pcap', 2, 'server_hello', 'I remember you'),
+    ('tls13-resume.pcap', 2, 'server_hello', 'resume our earlier session'),
+    ('mtls12.pcap', 1, 'certificate_request', 'Please show me a certificate'),
+    ('alert-failure.pcap', 1, 'alert', 'handshake_failure'),
+    ('alert-failure.pcap', 2, 'alert', 'not trusted'),
+]
+for name, conn, msg, phrase in NARRATION:
+    objs, _ = json_lines(tlsview, '-r', os.path.join(source, 'samples', name))
+    said = [o.get('narration', '') for o in objs if o.get('conn') == conn and (o.get('msg') == msg or
+                                                                                (msg == 'alert' and o['type'] == 'alert'))]
+    check(any(phrase in n for n in said), '%s conn %d %s: narration %r lacks %r' % (name, conn, msg, said, phrase))
+
 report('samples')
