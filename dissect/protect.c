@@ -450,6 +450,25 @@ static bool strip_padding(protect_ctx *pc, const uint8_t *plain, size_t *n)
     return true;
 }
 
+/* plaintext[0..n) ends with the record MAC: checks it and gives the
+ * content's length. */
+static protect_status check_trailing_mac(protect_ctx *pc, uint8_t type, uint16_t version, const uint8_t *plain,
+                                         size_t n, size_t *out_len)
+{
+    size_t content = n - pc->mac_len;
+    cursor pl = cur_make(plain, n);
+    const uint8_t *mac = NULL;
+    cur_skip(&pl, content);
+    cur_bytes(&pl, pc->mac_len, &mac);
+    if (!mac_matches(pc, type, version, plain, content, mac)) {
+        set_detail(pc, "the record MAC (%s%s) does not match", pc->ssl3 ? "SSL3-MAC-" : "HMAC-",
+                   mac_label(pc->mac));
+        return PROTECT_AUTH_FAILED;
+    }
+    *out_len = content;
+    return PROTECT_OK;
+}
+
 static protect_status open_cbc(protect_ctx *pc, uint8_t type, uint16_t version,
                                const uint8_t *frag, size_t len, uint8_t *out, size_t *out_len)
 {
@@ -503,17 +522,7 @@ static protect_status open_cbc(protect_ctx *pc, uint8_t type, uint16_t version,
         set_detail(pc, "the record is too short for its MAC after padding");
         return PROTECT_AUTH_FAILED;
     }
-    size_t content = n - pc->mac_len;
-    cursor pl = cur_make(out, n);
-    cur_skip(&pl, content);
-    cur_bytes(&pl, pc->mac_len, &mac);
-    if (!mac_matches(pc, type, version, out, content, mac)) {
-        set_detail(pc, "the record MAC (%s%s) does not match", pc->ssl3 ? "SSL3-MAC-" : "HMAC-",
-                   mac_label(pc->mac));
-        return PROTECT_AUTH_FAILED;
-    }
-    *out_len = content;
-    return PROTECT_OK;
+    return check_trailing_mac(pc, type, version, out, n, out_len);
 }
 
 static protect_status open_stream(protect_ctx *pc, uint8_t type, uint16_t version,
@@ -532,18 +541,7 @@ static protect_status open_stream(protect_ctx *pc, uint8_t type, uint16_t versio
         set_detail(pc, "a %zu-byte record is too short for its %zu-byte MAC", len, pc->mac_len);
         return PROTECT_MALFORMED;
     }
-    size_t content = len - pc->mac_len;
-    cursor pl = cur_make(out, len);
-    const uint8_t *mac = NULL;
-    cur_skip(&pl, content);
-    cur_bytes(&pl, pc->mac_len, &mac);
-    if (!mac_matches(pc, type, version, out, content, mac)) {
-        set_detail(pc, "the record MAC (%s%s) does not match", pc->ssl3 ? "SSL3-MAC-" : "HMAC-",
-                   mac_label(pc->mac));
-        return PROTECT_AUTH_FAILED;
-    }
-    *out_len = content;
-    return PROTECT_OK;
+    return check_trailing_mac(pc, type, version, out, len, out_len);
 }
 
 static protect_status open_aead(protect_ctx *pc, uint8_t type, uint16_t version,
