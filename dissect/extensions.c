@@ -385,6 +385,7 @@ bool ext_decode_block(ext_ctx *x, field *parent, cursor *cur)
     if (!cur_u16(cur, &total)) {
         cur->failed = false;
         hs_short(s, parent, cur, "extensions length", 2);
+        cur_skip_rest(cur, NULL, NULL);   /* reported: they belong to this block */
         return false;
     }
     cursor blk;

@@ -277,6 +277,96 @@ def decrypt_seeds(out):
                 write(out, "decrypt", name + ".etm", bytes([i, 0x16]) + tls12_ops(version, suite, False))
 
 
+# Hellos and TLS 1.3 messages carrying every extension the decoders know,
+# so the fuzzers start from each extension's decoder.
+def ext(etype, body):
+    return struct.pack(">HH", etype, len(body)) + body
+
+
+def vec(n, body):
+    return len(body).to_bytes(n, "big") + body
+
+
+def client_extensions():
+    sni = vec(2, b"\x00" + vec(2, b"tlsview.test"))
+    alpn = vec(2, vec(1, b"h2") + vec(1, b"http/1.1"))
+    return b"".join([
+        ext(0x0a0a, b""), ext(0, sni), ext(1, b"\x04"), ext(5, b"\x01" + vec(2, b"") + vec(2, b"")),
+        ext(10, vec(2, b"\x00\x1d\x00\x17\x01\x00")), ext(11, vec(1, b"\x00\x01\x02")),
+        ext(13, vec(2, b"\x04\x03\x08\x04\x08\x07\x02\x01")), ext(15, b"\x01"), ext(16, alpn),
+        ext(18, b""), ext(19, vec(1, b"\x00\x02")), ext(20, vec(1, b"\x00")), ext(21, bytes(7)),
+        ext(22, b""), ext(23, b""), ext(27, vec(1, b"\x00\x02\x00\x01")), ext(28, b"\x40\x01"),
+        ext(34, vec(2, b"\x04\x03\x05\x03")), ext(35, b""), ext(42, b""),
+        ext(43, vec(1, b"\x0a\x0a\x03\x04\x03\x03")), ext(44, vec(2, b"cookie")), ext(45, vec(1, b"\x01\x00")),
+        ext(47, vec(2, vec(2, bytes.fromhex("3011310f300d06035504030c06434120616263")))),
+        ext(49, b""), ext(50, vec(2, b"\x08\x04")),
+        ext(51, vec(2, b"\x00\x1d" + vec(2, bytes(range(32))) + b"\x00\x17" + vec(2, b"\x04" + bytes(64)))),
+        ext(54, vec(1, b"\x01\x02")), ext(0x3374, b""), ext(0x4469, vec(2, vec(1, b"h2"))),
+        ext(0xfe0d, b"\x00\x00\x01\x00\x01\x07" + vec(2, bytes(32)) + vec(2, bytes(40))),
+        ext(0xff01, b"\x00"), ext(0x1234, b"what"),
+        ext(41, vec(2, vec(2, b"ticket-identity") + b"\x00\x00\x00\x10") + vec(2, vec(1, bytes(32)))),
+    ])
+
+
+def client_hello(exts, random=bytes(range(32))):
+    body = b"\x03\x03" + random + vec(1, bytes(32)) + vec(2, b"\x0a\x0a\x13\x01\x13\x02\x13\x03\xc0\x2f\x00\xff")
+    body += vec(1, b"\x00") + vec(2, exts)
+    return b"\x01" + vec(3, body)
+
+
+HRR_RANDOM = bytes.fromhex("cf21ad74e59a6111be1d8c021e65b891c2a211167abb8c5e079e09e2c8a8339c")
+
+
+def server_hello(exts, random):
+    body = b"\x03\x03" + random + vec(1, bytes(32)) + b"\x13\x01\x00" + vec(2, exts)
+    return b"\x02" + vec(3, body)
+
+
+def record(ctype, payload, version=b"\x03\x03"):
+    return bytes([ctype]) + version + vec(2, payload)
+
+
+def rich_dissect_seeds(out):
+    ch = record(22, client_hello(client_extensions()), b"\x03\x01")
+    hrr = record(22, server_hello(ext(43, b"\x03\x04") + ext(51, b"\x00\x17") + ext(44, vec(2, b"cookie")) +
+                                  ext(0xfe0d, bytes(8)), HRR_RANDOM))
+    sh = record(22, server_hello(ext(43, b"\x03\x04") + ext(51, b"\x00\x1d" + vec(2, bytes(32))) +
+                                 ext(41, b"\x00\x00"), bytes(range(32, 64))))
+    sh12 = record(22, b"\x02" + vec(3, b"\x03\x03" + bytes(32) + vec(1, b"") + b"\xc0\x2f\x00" + vec(2,
+                  ext(0, b"") + ext(11, vec(1, b"\x00")) + ext(16, vec(2, vec(1, b"h2"))) + ext(23, b"") +
+                  ext(22, b"") + ext(35, b"") + ext(5, b"") + ext(0xff01, b"\x00") + ext(18, vec(2, vec(2, b"sct"))) +
+                  ext(0x3374, vec(1, b"h2")) + ext(19, b"\x02") + ext(20, b"\x00") + ext(1, b"\x02") + ext(28, b"\x40\x00"))))
+    def op(side, data):
+        return bytes([side]) + struct.pack(">H", len(data)) + data
+    write(out, "dissect", "rich-hrr", bytes([0x07]) + op(0, ch) + op(1, hrr) + op(0, ch) + op(1, sh))
+    write(out, "dissect", "rich-tls12", bytes([0x03]) + op(0, ch) + op(1, sh12))
+    specs = bytes.fromhex("010080 0700c0 00002f 000035 0a0a0a")
+    v2 = b"\x01\x03\x01" + struct.pack(">HHH", len(specs), 0, 16) + specs + bytes(range(16))
+    v2 = struct.pack(">H", 0x8000 | len(v2)) + v2
+    sh10 = record(22, b"\x02" + vec(3, b"\x03\x01" + bytes(32) + vec(1, b"") + b"\x00\x2f\x00"), b"\x03\x01")
+    write(out, "dissect", "sslv2-hello", bytes([0x06]) + op(0, v2) + op(1, sh10))
+
+
+def rich_decrypt_ops():
+    """TLS 1.3 encrypted messages with every extension they may carry."""
+    ee = vec(2, ext(0, b"") + ext(1, b"\x02") + ext(10, vec(2, b"\x00\x1d")) + ext(16, vec(2, vec(1, b"h2"))) +
+             ext(28, b"\x40\x01") + ext(42, b"") + ext(0x4469, vec(2, b"settings")) + ext(0xfe0d, vec(2, bytes(20))) +
+             ext(19, b"\x02") + ext(20, b"\x00") + ext(54, vec(1, b"\x07")) + ext(0x0a0a, b"\x00"))
+    cr = vec(1, b"\x01") + vec(2, ext(13, vec(2, b"\x08\x04\x04\x03")) + ext(50, vec(2, b"\x08\x04")) +
+                               ext(47, vec(2, vec(2, bytes.fromhex("3011310f300d06035504030c06434120616263")))) +
+                               ext(48, vec(2, vec(1, bytes.fromhex("2b0601")) + vec(2, b"\x30\x00"))) +
+                               ext(5, b"") + ext(18, b""))
+    cert = der("server.crt")
+    certmsg = b"\x00" + vec(3, vec(3, cert) + vec(2, ext(5, b"\x01" + vec(3, b"ocsp")) + ext(18, vec(2, vec(2, b"s")))))
+    nst = b"\x00\x00\x1c\x20\x01\x02\x03\x04" + vec(1, b"\x00") + vec(2, bytes(16)) + vec(2, ext(42, b"\x00\x00\x40\x00"))
+    ops = op(1, 4, 2) + hs(1, 8, ee) + hs(1, 13, cr) + hs(1, 11, certmsg)
+    ops += hs(1, 25, b"\x00\x01" + vec(3, b"compressed cert")) + hs(1, 20, bytes(32))
+    ops += op(0, 4, 2) + hs(0, 11, b"\x00" + vec(3, b"")) + hs(0, 20, bytes(32))
+    ops += op(1, 4, 3) + op(0, 4, 3) + hs(1, 4, nst) + hs(1, 13, vec(1, b"\x02") + vec(2, ext(13, vec(2, b"\x08\x04"))))
+    ops += hs(1, 24, b"\x05") + sealed(1, 24, b"\x01\x00\x12" + bytes(18)) + sealed(0, 99, b"???")
+    return ops
+
+
 def main():
     out = sys.argv[1]
     dissect_seeds(out)
@@ -287,6 +377,8 @@ def main():
     keyring_seeds(out)
     certificate_seeds(out)
     decrypt_seeds(out)
+    rich_dissect_seeds(out)
+    write(out, "decrypt", "rich-tls13", bytes([0, 0x06]) + rich_decrypt_ops())
 
 
 if __name__ == "__main__":
