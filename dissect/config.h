@@ -15,7 +15,6 @@ typedef struct dissect_config {
     bool secrets;                 /* put secret values into key steps */
     bool data;                    /* keep whole application data plaintext */
     size_t max_message;           /* handshake message size cap (bytes) */
-    size_t max_buffered;          /* bytes buffered per direction for an incomplete record */
     const uint16_t *tls_ports;    /* ports treated as TLS even when the content does not say so */
     size_t n_tls_ports;
     struct cert_store *cas;       /* trust anchors; NULL: chains not validated */
