@@ -633,20 +633,88 @@ static void describe_san_entry(void *ctx, uint8_t tag, cursor v)
     field_text(d->s, d->list, name, o, l, "%s", text);
 }
 
-static void add_fingerprint(step *s, field *parent, size_t off, size_t len, const uint8_t *der, size_t n)
+/* "AB:CD:..." of SHA-256 over der, as openssl prints fingerprints; "" if
+ * mbedTLS refuses. */
+static void fingerprint_text(char *text, size_t cap, const uint8_t *der, size_t n)
 {
     unsigned char h[32];
-    char text[3 * sizeof(h)];
     tbuf b;
-    tb_init(&b, text, sizeof(text));
-    if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), der, n, h) != 0) return;
-    put_hex_colons(&b, h, sizeof(h));
-    field_text(s, parent, "sha256_fingerprint", off, len, "%s", text);
+    tb_init(&b, text, cap);
+    if (mbedtls_md(mbedtls_md_info_from_type(MBEDTLS_MD_SHA256), der, n, h) == 0)
+        put_hex_colons(&b, h, sizeof(h));
 }
 
-static void describe_parsed(step *s, field *parent, describe_ctx *d, mbedtls_x509_crt *crt,
+static void add_fingerprint(step *s, field *parent, size_t off, size_t len, const uint8_t *der, size_t n)
+{
+    char text[3 * 32];
+    fingerprint_text(text, sizeof(text), der, n);
+    if (text[0]) field_text(s, parent, "sha256_fingerprint", off, len, "%s", text);
+}
+
+/* Certificates already parsed.  A busy capture sends the same few
+ * certificates over and over, and parsing one and checking its own
+ * signature cost more than all the rest of a handshake.  The cache is per
+ * thread, so dissectors on different threads never share an entry. */
+enum { CRT_CACHE_SIZE = 8 };
+
+typedef struct crt_entry {
+    mbedtls_x509_crt crt;          /* crt.raw is the entry's own copy of the DER */
+    bool in_use;
+    bool self_signed;
+    char fingerprint[3 * 32];
+    unsigned long last_used;
+} crt_entry;
+
+static _Thread_local struct {
+    crt_entry entries[CRT_CACHE_SIZE];
+    unsigned long tick;
+} crt_cache;
+
+static void crt_entry_clear(crt_entry *e)
+{
+    if (e->in_use) mbedtls_x509_crt_free(&e->crt);
+    memset(e, 0, sizeof(*e));
+}
+
+void certificate_cache_clear(void)
+{
+    for (int i = 0; i < CRT_CACHE_SIZE; i++) crt_entry_clear(&crt_cache.entries[i]);
+    crt_cache.tick = 0;
+}
+
+/* The parsed certificate for der, from the cache or parsed into its least
+ * recently used entry; NULL with *ret set when mbedTLS cannot parse it
+ * (such certificates are not kept). */
+static crt_entry *crt_lookup(const uint8_t *der, size_t len, int *ret)
+{
+    crt_entry *victim = &crt_cache.entries[0];
+    crt_cache.tick++;
+    for (int i = 0; i < CRT_CACHE_SIZE; i++) {
+        crt_entry *e = &crt_cache.entries[i];
+        if (e->in_use && e->crt.raw.len == len && memcmp(e->crt.raw.p, der, len) == 0) {
+            e->last_used = crt_cache.tick;
+            return e;
+        }
+        if (!e->in_use || (victim->in_use && e->last_used < victim->last_used)) victim = e;
+    }
+    crt_entry_clear(victim);
+    mbedtls_x509_crt_init(&victim->crt);
+    *ret = parse_one(&victim->crt, der, len);
+    if (*ret != 0) {
+        mbedtls_x509_crt_free(&victim->crt);
+        return NULL;
+    }
+    victim->in_use = true;
+    victim->self_signed = crt_self_signed(&victim->crt);
+    fingerprint_text(victim->fingerprint, sizeof(victim->fingerprint), victim->crt.raw.p, victim->crt.raw.len);
+    victim->last_used = crt_cache.tick;
+    return victim;
+}
+
+static void describe_parsed(step *s, field *parent, describe_ctx *d, const crt_entry *entry,
                             cert_summary *out)
 {
+    const mbedtls_x509_crt *crt = &entry->crt;
     size_t off = d->off, len = d->len, o, l;
     char text[1024];
     tbuf b;
@@ -754,8 +822,8 @@ static void describe_parsed(step *s, field *parent, describe_ctx *d, mbedtls_x50
             field_uint(s, bc, "path_len", o, l, (uint64_t)(crt->max_pathlen - 1));
     }
 
-    add_fingerprint(s, parent, off, len, crt->raw.p, crt->raw.len);
-    field_bool(s, parent, "self_signed", off, len, crt_self_signed(crt));
+    if (entry->fingerprint[0]) field_text(s, parent, "sha256_fingerprint", off, len, "%s", entry->fingerprint);
+    field_bool(s, parent, "self_signed", off, len, entry->self_signed);
     if (out) out->present = true;
 }
 
@@ -763,19 +831,17 @@ void certificate_describe(step *s, field *parent, size_t off, size_t len,
                           const uint8_t *der, size_t der_len, cert_summary *out)
 {
     if (out) memset(out, 0, sizeof(*out));
-    mbedtls_x509_crt crt;
-    mbedtls_x509_crt_init(&crt);
-    int ret = parse_one(&crt, der, der_len);
-    if (ret != 0) {
+    int ret = MBEDTLS_ERR_X509_BAD_INPUT_DATA;
+    const crt_entry *entry = der && der_len ? crt_lookup(der, der_len, &ret) : NULL;
+    if (!entry) {
         char why[200];
         error_text(ret, why, sizeof(why));
         field_malformed(s, parent, off, len, "certificate: mbedTLS cannot parse it: %s", why);
         if (der && der_len) add_fingerprint(s, parent, off, len, der, der_len);
-    } else {
-        describe_ctx d = { s, NULL, &crt, off, len };
-        describe_parsed(s, parent, &d, &crt, out);
+        return;
     }
-    mbedtls_x509_crt_free(&crt);
+    describe_ctx d = { s, NULL, &entry->crt, off, len };
+    describe_parsed(s, parent, &d, entry, out);
 }
 
 /* ------------------------------------------------------------------ */
@@ -783,13 +849,15 @@ void certificate_describe(step *s, field *parent, size_t off, size_t len,
 
 /* Verdicts already reached: a busy capture shows the same chain for the
  * same name many times a second, and verifying it is the dearest thing
- * tlsview does without secrets.  The key covers everything the verdict
- * and its words depend on: the chain, the name and the capture second. */
-enum { VERDICT_CACHE = 32, VERDICT_DETAIL = 1024 };
+ * tlsview does without secrets.  The key is everything the verdict and its
+ * words depend on, byte for byte (the chain, the name and the capture
+ * second), so that no crafted chain can pass for a cached one; chains whose
+ * key would exceed VERDICT_KEY_MAX are judged every time. */
+enum { VERDICT_CACHE = 32, VERDICT_DETAIL = 1024, VERDICT_KEY_MAX = 64 * 1024 };
 
 typedef struct verdict_entry {
-    uint8_t key[32];
-    bool used;
+    uint8_t *key;                  /* NULL: unused */
+    size_t key_len;
     const char *verdict;           /* one of the static verdict words */
     char detail[VERDICT_DETAIL];
 } verdict_entry;
@@ -800,6 +868,8 @@ struct cert_store {
     char source[512];
     verdict_entry verdicts[VERDICT_CACHE];
     unsigned next_verdict;         /* round robin */
+    uint8_t *key;                  /* the key of the chain being judged */
+    size_t key_cap;
 };
 
 enum { MAX_CA_FILE = 64 << 20 };
@@ -1001,6 +1071,8 @@ void cert_store_free(cert_store *cas)
 {
     if (!cas) return;
     mbedtls_x509_crt_free(&cas->chain);
+    for (unsigned i = 0; i < VERDICT_CACHE; i++) free(cas->verdicts[i].key);
+    free(cas->key);
     free(cas);
 }
 
@@ -1255,48 +1327,72 @@ static const char *validate_chain(const cert_store *cas, const uint8_t *const *d
                                   const size_t *lens, unsigned n, const char *server_name,
                                   double at_time, char *detail, size_t detail_len);
 
-static void verdict_key(const uint8_t *const *ders, const size_t *lens, unsigned n, const char *server_name,
-                        double at_time, uint8_t key[32])
+static void key_put(uint8_t *key, size_t *at, const void *p, size_t n)
 {
-    mbedtls_sha256_context h;
-    mbedtls_sha256_init(&h);
-    mbedtls_sha256_starts_ret(&h, 0);
-    unsigned considered = n < MAX_CHAIN ? n : MAX_CHAIN;
+    memcpy(key + *at, p, n);
+    *at += n;
+}
+
+static void key_put_u64(uint8_t *key, size_t *at, uint64_t v)
+{
     uint8_t word[8];
-    for (unsigned i = 0; i < considered; i++) {
-        uint64_t len = lens[i];
-        for (int k = 0; k < 8; k++) word[k] = (uint8_t)(len >> (8 * k));
-        mbedtls_sha256_update_ret(&h, word, sizeof word);
-        mbedtls_sha256_update_ret(&h, ders[i], lens[i]);
-    }
+    for (int k = 0; k < 8; k++) word[k] = (uint8_t)(v >> (8 * k));
+    key_put(key, at, word, sizeof word);
+}
+
+/* Writes the verdict key into cas->key; false (nothing cached) when it
+ * would be too long or memory is short. */
+static bool verdict_key(cert_store *cas, const uint8_t *const *ders, const size_t *lens, unsigned n,
+                        const char *server_name, double at_time, size_t *key_len)
+{
+    unsigned considered = n < MAX_CHAIN ? n : MAX_CHAIN;
     const char *name = server_name ? server_name : "";
-    mbedtls_sha256_update_ret(&h, (const uint8_t *)name, strlen(name) + 1);
-    uint64_t secs = (uint64_t)capture_secs(at_time);
-    for (int k = 0; k < 8; k++) word[k] = (uint8_t)(secs >> (8 * k));
-    mbedtls_sha256_update_ret(&h, word, sizeof word);
-    mbedtls_sha256_finish_ret(&h, key);
-    mbedtls_sha256_free(&h);
+    size_t name_len = strlen(name) + 1, need = name_len + 8;
+    for (unsigned i = 0; i < considered; i++) {
+        if (!ders[i] || lens[i] > VERDICT_KEY_MAX) return false;
+        need += 8 + lens[i];
+    }
+    if (need > VERDICT_KEY_MAX) return false;
+    if (cas->key_cap < need) {
+        uint8_t *k = realloc(cas->key, need);
+        if (!k) return false;
+        cas->key = k;
+        cas->key_cap = need;
+    }
+    size_t at = 0;
+    for (unsigned i = 0; i < considered; i++) {
+        key_put_u64(cas->key, &at, lens[i]);
+        key_put(cas->key, &at, ders[i], lens[i]);
+    }
+    key_put(cas->key, &at, name, name_len);
+    key_put_u64(cas->key, &at, (uint64_t)capture_secs(at_time));
+    *key_len = at;
+    return true;
 }
 
 const char *certificate_validate(cert_store *cas, const uint8_t *const *ders,
                                  const size_t *lens, unsigned n, const char *server_name,
                                  double at_time, char *detail, size_t detail_len)
 {
-    if (!cas || n == 0 || !ders || !lens)
+    size_t key_len;
+    if (!cas || n == 0 || !ders || !lens || !verdict_key(cas, ders, lens, n, server_name, at_time, &key_len))
         return validate_chain(cas, ders, lens, n, server_name, at_time, detail, detail_len);
-    uint8_t key[32];
-    verdict_key(ders, lens, n, server_name, at_time, key);
     for (unsigned i = 0; i < VERDICT_CACHE; i++) {
         verdict_entry *e = &cas->verdicts[i];
-        if (e->used && memcmp(e->key, key, sizeof key) == 0) {
+        if (e->key && e->key_len == key_len && memcmp(e->key, cas->key, key_len) == 0) {
             if (detail && detail_len) snprintf(detail, detail_len, "%s", e->detail);
             return e->verdict;
         }
     }
     verdict_entry *e = &cas->verdicts[cas->next_verdict++ % VERDICT_CACHE];
+    free(e->key);
+    e->key = NULL;
     e->verdict = validate_chain(cas, ders, lens, n, server_name, at_time, e->detail, sizeof e->detail);
-    memcpy(e->key, key, sizeof key);
-    e->used = true;
+    e->key = malloc(key_len);
+    if (e->key) {
+        memcpy(e->key, cas->key, key_len);
+        e->key_len = key_len;
+    }
     if (detail && detail_len) snprintf(detail, detail_len, "%s", e->detail);
     return e->verdict;
 }

@@ -57,6 +57,10 @@ const char *cert_store_source(const cert_store *cas);
 void certificate_describe(step *s, field *parent, size_t off, size_t len,
                           const uint8_t *der, size_t der_len, cert_summary *out);
 
+/* certificate_describe keeps the last few certificates it parsed, per
+ * thread; this frees the calling thread's.  dissector_free calls it. */
+void certificate_cache_clear(void);
+
 /* Judges the chain a peer sent (ders[0] the end-entity certificate, then
  * whatever it sent after it) as of `at_time` (seconds since the epoch: the
  * capture time, not today) against `cas` (NULL or empty: no anchors), and

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/certificate.h"
 #include "dissect/cursor.h"
 #include "dissect/handshake.h"
 #include "dissect/names.h"
@@ -430,6 +431,7 @@ void dissector_free(dissector *d)
     }
     free(d->open);
     crypto_cache_free(d->cache);
+    certificate_cache_clear();
     free(d->plain);
     free(d);
 }
