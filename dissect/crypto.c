@@ -45,7 +45,10 @@ typedef struct cache_entry {
     uint8_t master[48];
     uint16_t version, suite;
     unsigned conn;             /* the connection that made it */
+    uint32_t next;             /* the next entry of its bucket, NO_ENTRY at the end */
 } cache_entry;
+
+enum { NO_ENTRY = UINT32_MAX };
 
 /* Public keys of certificates, parsed once for all the connections that
  * show the same certificate: parsing, and mbedTLS's first RSA operation
@@ -59,9 +62,16 @@ typedef struct key_entry {
     uint64_t used;
 } key_entry;
 
+/* The session cache is a ring of entries (the oldest is replaced) with a
+ * hash index over them: a busy capture looks a session up for every
+ * connection.  Session IDs are the server's random bytes and ticket keys a
+ * SHA-256, so their first bytes are a fair hash; crafted IDs that share a
+ * bucket only bring back the cost of a plain scan. */
 struct crypto_cache {
     cache_entry *e;
     size_t max, next;
+    uint32_t *buckets;         /* entry index heads */
+    size_t n_buckets;          /* a power of two */
     key_entry keys[KEY_CACHE_SIZE];
     uint64_t tick;
     size_t raw_bytes;          /* raw transcripts kept by all connections (see raw_add) */
@@ -72,11 +82,18 @@ crypto_cache *crypto_cache_new(size_t max)
     crypto_cache *cc = calloc(1, sizeof *cc);
     if (!cc) return NULL;
     cc->max = max ? max : CRYPTO_CACHE_DEFAULT;
+    if (cc->max > NO_ENTRY - 1) cc->max = NO_ENTRY - 1;
+    cc->n_buckets = 1;
+    while (cc->n_buckets < cc->max) cc->n_buckets <<= 1;
     cc->e = calloc(cc->max, sizeof *cc->e);
-    if (!cc->e) {
+    cc->buckets = malloc(cc->n_buckets * sizeof *cc->buckets);
+    if (!cc->e || !cc->buckets) {
+        free(cc->e);
+        free(cc->buckets);
         free(cc);
         return NULL;
     }
+    for (size_t i = 0; i < cc->n_buckets; i++) cc->buckets[i] = NO_ENTRY;
     return cc;
 }
 
@@ -90,17 +107,40 @@ void crypto_cache_free(crypto_cache *cc)
     }
     mbedtls_platform_zeroize(cc->e, cc->max * sizeof *cc->e);
     free(cc->e);
+    free(cc->buckets);
     free(cc);
+}
+
+static uint32_t *cache_bucket(crypto_cache *cc, uint8_t kind, const uint8_t *key, size_t n)
+{
+    uint32_t h = kind * 0x9e3779b1u ^ (uint32_t)n;
+    for (size_t i = 0; i < n && i < 8; i++) h = (h ^ key[i]) * 0x01000193u;
+    return &cc->buckets[h & (cc->n_buckets - 1)];
 }
 
 static cache_entry *cache_find(crypto_cache *cc, uint8_t kind, const uint8_t *key, size_t n)
 {
     if (!cc || n == 0 || n > 32) return NULL;
-    for (size_t i = 0; i < cc->max; i++) {
+    for (uint32_t i = *cache_bucket(cc, kind, key, n); i != NO_ENTRY; i = cc->e[i].next) {
         cache_entry *e = &cc->e[i];
         if (e->kind == kind && e->key_len == n && memcmp(e->key, key, n) == 0) return e;
     }
     return NULL;
+}
+
+/* Takes entry i out of its bucket before it is reused. */
+static void cache_unlink(crypto_cache *cc, uint32_t i)
+{
+    cache_entry *e = &cc->e[i];
+    if (!e->kind) return;
+    for (uint32_t *link = cache_bucket(cc, e->kind, e->key, e->key_len); *link != NO_ENTRY;
+         link = &cc->e[*link].next) {
+        if (*link == i) {
+            *link = e->next;
+            break;
+        }
+    }
+    e->kind = 0;
 }
 
 static void cache_put(crypto_cache *cc, uint8_t kind, const uint8_t *key, size_t n,
@@ -109,8 +149,13 @@ static void cache_put(crypto_cache *cc, uint8_t kind, const uint8_t *key, size_t
     if (!cc || n == 0 || n > 32) return;
     cache_entry *e = cache_find(cc, kind, key, n);
     if (!e) {
-        e = &cc->e[cc->next];
+        uint32_t i = (uint32_t)cc->next;
         cc->next = (cc->next + 1) % cc->max;
+        cache_unlink(cc, i);
+        e = &cc->e[i];
+        uint32_t *head = cache_bucket(cc, kind, key, n);
+        e->next = *head;
+        *head = i;
     }
     e->kind = kind;
     e->key_len = (uint8_t)n;
@@ -128,6 +173,8 @@ enum { TR_MD5, TR_SHA1, TR_SHA256, TR_SHA384, TR_N };
 typedef struct transcript {
     mbedtls_md_context_t md[TR_N];
     bool running;              /* the hashes are kept (only secrets need them all the time) */
+    bool active[TR_N];         /* hashes still fed: once the ServerHello names the
+                                * version and suite, only theirs are kept */
     bool ok;
     bool any;                  /* a message was added */
 } transcript;
@@ -146,6 +193,7 @@ static void tr_init(transcript *tr, bool running)
     tr->ok = running;
     tr->any = false;
     for (int i = 0; i < TR_N; i++) {
+        tr->active[i] = running;
         mbedtls_md_init(&tr->md[i]);
         if (!running) continue;
         if (mbedtls_md_setup(&tr->md[i], mbedtls_md_info_from_type(tr_types[i]), 0) != 0 ||
@@ -163,8 +211,25 @@ static void tr_reset(transcript *tr)
 {
     tr->any = false;
     if (!tr->running) return;
-    for (int i = 0; i < TR_N; i++)
+    for (int i = 0; i < TR_N; i++) {
+        tr->active[i] = true;
         if (mbedtls_md_starts(&tr->md[i]) != 0) tr->ok = false;
+    }
+}
+
+/* Stops feeding the hashes a handshake of this version and suite never
+ * asks for (a TLS 1.2 CertificateVerify with another hash is checked from
+ * the kept messages instead). */
+static void tr_keep_only(transcript *tr, prf_hash h)
+{
+    bool keep[TR_N] = { false };
+    switch (h) {
+    case PRF_MD5_SHA1: keep[TR_MD5] = keep[TR_SHA1] = true; break;
+    case PRF_SHA256: keep[TR_SHA256] = true; break;
+    case PRF_SHA384: keep[TR_SHA384] = true; break;
+    default: return;
+    }
+    for (int i = 0; i < TR_N; i++) tr->active[i] = tr->active[i] && keep[i];
 }
 
 static void tr_add(transcript *tr, const uint8_t *p, size_t n)
@@ -172,12 +237,13 @@ static void tr_add(transcript *tr, const uint8_t *p, size_t n)
     tr->any = true;
     if (!tr->running) return;
     for (int i = 0; i < TR_N; i++)
-        if (mbedtls_md_update(&tr->md[i], p, n) != 0) tr->ok = false;
+        if (tr->active[i] && mbedtls_md_update(&tr->md[i], p, n) != 0) tr->ok = false;
 }
 
 /* The hash of everything so far, without disturbing the running state. */
 static bool tr_digest_one(const transcript *tr, int i, uint8_t *out)
 {
+    if (!tr->active[i]) return false;
     mbedtls_md_context_t tmp;
     mbedtls_md_init(&tmp);
     bool ok = mbedtls_md_setup(&tmp, mbedtls_md_info_from_type(tr_types[i]), 0) == 0 &&
@@ -1794,11 +1860,11 @@ static bool transcript_digest12(tls_crypto *t, sig_scheme s, uint8_t *out, size_
     if (t->tr.ok) {
         int i = s.md5_sha1 ? -1 : s.md == MBEDTLS_MD_MD5 ? TR_MD5 : s.md == MBEDTLS_MD_SHA1 ? TR_SHA1
               : s.md == MBEDTLS_MD_SHA256 ? TR_SHA256 : s.md == MBEDTLS_MD_SHA384 ? TR_SHA384 : TR_N;
-        if (i == -1) {
+        if (i == -1 && tr_hash(&t->tr, PRF_MD5_SHA1, out)) {
             *len = 36;
-            return tr_hash(&t->tr, PRF_MD5_SHA1, out);
+            return true;
         }
-        if (i < TR_N) {
+        if (i < TR_N && t->tr.active[i]) {
             *len = mbedtls_md_get_size(mbedtls_md_info_from_type(s.md));
             return tr_digest_one(&t->tr, i, out);
         }
@@ -1919,6 +1985,7 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
             return CRYPTO_FINISHED_NONE;
         }
         hs_add(t, msg, len);
+        if (suite_known(t)) tr_keep_only(&t->tr, prf_hash_for(cs->version, &t->suite));
         if (cs->version == TLS_VERSION_TLS13) {
             raw_stop(t);   /* TLS 1.3 signs transcript hashes the running ones give */
             on_server_hello13(t);
