@@ -13,6 +13,7 @@
 #include "capture/capture.h"
 #include "cli/options.h"
 #include "cli/pipeline.h"
+#include "cli/scout.h"
 #include "cli/render.h"
 #include "dissect/certificate.h"
 #include "dissect/config.h"
@@ -81,6 +82,7 @@ typedef struct run {
     dissector *d;
     stream_handler handler;
     capture *cap;
+    scout *scout;           /* RSA decryptions ahead, on other cores (-k with a file) */
     capture_options co;     /* kept: the TUI reads a file again for one connection */
     tui *tui;               /* -o tui: the sink is the TUI's */
     char err[512];
@@ -89,6 +91,7 @@ typedef struct run {
 static void run_free(run *r)
 {
     if (r->cap) capture_close(r->cap);   /* ends every flow: their summaries come out */
+    scout_stop(r->scout);
     dissector_free(r->d);
     if (r->tui) tui_free(r->tui);
     else render_sink_free(r->out);
@@ -193,6 +196,7 @@ static bool run_setup(run *r)
     r->co = co;
     r->cap = capture_open(&co, &r->handler, r->err, sizeof r->err);
     if (!r->cap) return false;
+    if (r->mode != OUT_TUI) r->scout = scout_start(&co, r->keys);
     /* Live capture as root: once the interface is open and the keys are
      * read, root is no longer needed, so give it up (-Z root keeps it). */
     const char *user = o->user;
@@ -212,6 +216,11 @@ static int run_loop(run *r)
         if (got < 0) {
             fprintf(stderr, "tlsview: %s\n", r->err);
             return 1;
+        }
+        if (r->scout) {
+            capture_stats st;
+            capture_get_stats(r->cap, &st);
+            scout_progress(r->scout, st.packets);
         }
         if (got == 0 || stop_requested) return 0;
         /* Live: browsers append to their key log as they connect. */
@@ -260,6 +269,8 @@ int main(int argc, char **argv)
 
     capture_stats cs;
     capture_finish(r.cap);       /* ends every flow, so their last gaps are counted */
+    scout_stop(r.scout);
+    r.scout = NULL;
     capture_get_stats(r.cap, &cs);
     capture_close(r.cap);
     r.cap = NULL;

@@ -16,6 +16,7 @@
 #include <mbedtls/rsa.h>
 
 #include "dissect/cursor.h"
+#include "dissect/pms_pool.h"
 
 struct server_key {
     char name[256];
@@ -28,6 +29,9 @@ struct keyring {
     bool rng_ready;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
+    pms_pool *pool;                /* NULL until keyring_start_workers */
+    const mbedtls_rsa_context *pool_keys[KEYRING_MAX_KEYS];
+    size_t pool_index[KEYRING_MAX_KEYS];   /* keys[i] is the pool's key pool_index[i] */
 };
 
 keyring *keyring_new(void)
@@ -42,6 +46,7 @@ keyring *keyring_new(void)
 void keyring_free(keyring *kr)
 {
     if (!kr) return;
+    pms_pool_free(kr->pool);
     for (size_t i = 0; i < kr->n; i++) {
         mbedtls_pk_free(&kr->keys[i]->pk);      /* zeroises the key material */
         mbedtls_platform_zeroize(kr->keys[i], sizeof *kr->keys[i]);
@@ -455,7 +460,13 @@ pms_status keyring_decrypt_pms(keyring *kr, const server_key *k, const uint8_t *
     }
     uint8_t out[MBEDTLS_MPI_MAX_SIZE];
     size_t olen = 0;
-    int r = mbedtls_rsa_pkcs1_decrypt(rsa, mbedtls_ctr_drbg_random, &kr->drbg, MBEDTLS_RSA_PRIVATE,
+    int r;
+    size_t i = 0;
+    while (i < kr->n && kr->keys[i] != k) i++;
+    if (kr->pool && i < kr->n)
+        r = pms_pool_decrypt(kr->pool, (int)kr->pool_index[i], enc, len, out, sizeof out, &olen);
+    else
+        r = mbedtls_rsa_pkcs1_decrypt(rsa, mbedtls_ctr_drbg_random, &kr->drbg, MBEDTLS_RSA_PRIVATE,
                                       &olen, enc, out, sizeof out);
     pms_status st;
     if (r != 0) {
@@ -469,4 +480,42 @@ pms_status keyring_decrypt_pms(keyring *kr, const server_key *k, const uint8_t *
     }
     mbedtls_platform_zeroize(out, sizeof out);
     return st;
+}
+
+bool keyring_start_workers(keyring *kr, unsigned workers)
+{
+    if (!kr || kr->pool || workers == 0) return kr && kr->pool;
+    size_t n = 0;
+    for (size_t i = 0; i < kr->n; i++) {
+        if (!server_key_is_rsa(kr->keys[i])) continue;
+        kr->pool_index[i] = n;
+        kr->pool_keys[n++] = mbedtls_pk_rsa(kr->keys[i]->pk);
+    }
+    if (n == 0) return false;
+    /* Enough room for the reader to stay a few dozen connections ahead. */
+    kr->pool = pms_pool_new(kr->pool_keys, n, workers, 64);
+    return kr->pool != NULL;
+}
+
+bool keyring_prefetch_pms(keyring *kr, const uint8_t *enc, size_t len, uint64_t tag)
+{
+    if (!kr || !kr->pool) return false;
+    int key = pms_pool_key_for_length(kr->pool, len);
+    return key >= 0 && pms_pool_submit(kr->pool, key, enc, len, tag);
+}
+
+void keyring_prefetch_advance(keyring *kr, uint64_t tag)
+{
+    if (kr && kr->pool) pms_pool_advance(kr->pool, tag);
+}
+
+void keyring_prefetch_cancel(keyring *kr)
+{
+    if (kr && kr->pool) pms_pool_shutdown(kr->pool);
+}
+
+void keyring_prefetch_counts(keyring *kr, uint64_t *queued, uint64_t *from_workers)
+{
+    *queued = *from_workers = 0;
+    if (kr && kr->pool) pms_pool_counts(kr->pool, queued, from_workers);
 }

@@ -79,4 +79,25 @@ typedef enum pms_status {
 pms_status keyring_decrypt_pms(keyring *kr, const server_key *k, const uint8_t *enc, size_t len,
                                uint16_t client_version, uint8_t pms[48], uint16_t *pms_version);
 
+/* Decrypting ahead on other cores (see pms_pool.h).  keyring_start_workers
+ * starts `workers` threads with copies of the RSA keys; false if there is
+ * no RSA key or the threads cannot be had (decryption then stays on the
+ * caller's thread).  Once started, keyring_decrypt_pms must be called from
+ * one thread only, and no key may be added. */
+bool keyring_start_workers(keyring *kr, unsigned workers);
+/* From the thread reading ahead: queue the decryption of an encrypted
+ * pre-master secret, when exactly one RSA key has its size.  Waits while
+ * the queue is full; false when nothing was queued (no workers, no key of
+ * that size, or shutting down: the reader should stop). */
+bool keyring_prefetch_pms(keyring *kr, const uint8_t *enc, size_t len, uint64_t tag);
+/* The dissector has read every packet up to the count `tag`: answers
+ * queued with a tag at or below it that nobody asked for are dropped. */
+void keyring_prefetch_advance(keyring *kr, uint64_t tag);
+/* Makes the reader's waiting and later keyring_prefetch_pms calls return
+ * false (it should then stop); decryption goes on as before. */
+void keyring_prefetch_cancel(keyring *kr);
+/* How many decryptions were queued ahead, and how many of the answers the
+ * dissector used came from a worker (both 0 without workers). */
+void keyring_prefetch_counts(keyring *kr, uint64_t *queued, uint64_t *from_workers);
+
 #endif

@@ -68,6 +68,18 @@ def dissect_seeds(out):
             write(out, "dissect", "%s.%d" % (stem(path), k), bytes(data))
 
 
+def prescan_seeds(out):
+    for path in captures():
+        data = bytearray()
+        for n, conn in enumerate(streams(path)):
+            for k, (side, chunk) in enumerate(conn):
+                for at in range(0, len(chunk), 0x1fff):
+                    piece = chunk[at:at + 0x1fff]
+                    new_flow = 2 if n and k == 0 and at == 0 else 0
+                    data += bytes([side | new_flow]) + struct.pack(">H", len(piece)) + piece
+        write(out, "prescan", stem(path), bytes(data))
+
+
 def pipeline_seeds(out):
     options = (0x27, 0x03, 0x3d, 0x56, 0x21, 0xa1)
     for i, path in enumerate(captures()):
@@ -370,6 +382,7 @@ def rich_decrypt_ops():
 def main():
     out = sys.argv[1]
     dissect_seeds(out)
+    prescan_seeds(out)
     pipeline_seeds(out)
     decode_seeds(out)
     reasm_seeds(out)
