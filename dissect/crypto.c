@@ -647,8 +647,10 @@ static bool derive_keys_from_master(tls_crypto *t)
     tls_key_material km;
     uint8_t block[PRF_MAX_KEY_BLOCK];
     size_t need = 2 * (mk + k + iv);
-    if (prf_key_material(v, &t->suite, h, t->master, c->client_random, c->server_random, &km) != 0 ||
-        prf_key_block(v, h, t->master, c->client_random, c->server_random, block, need) != 0) {
+    if (need > sizeof block ||
+        prf_key_block(v, h, t->master, c->client_random, c->server_random, block, need) != 0 ||
+        prf_split_key_block(v, &t->suite, block, need, &km) != 0) {
+        mbedtls_platform_zeroize(block, sizeof block);
         mbedtls_platform_zeroize(&km, sizeof km);
         return false;
     }

@@ -257,10 +257,18 @@ int prf_key_material(uint16_t version, const tls_suite_info *suite, prf_hash h,
     uint8_t block[PRF_MAX_KEY_BLOCK];
     size_t need = 2 * (mac + key + iv);
     if (need > sizeof block) return -1;
-    if (prf_key_block(version, h, master, client_random, server_random, block, need) != 0) {
-        mbedtls_platform_zeroize(block, sizeof block);
-        return -1;
-    }
+    int rc = prf_key_block(version, h, master, client_random, server_random, block, need) != 0 ? -1
+             : prf_split_key_block(version, suite, block, need, km);
+    mbedtls_platform_zeroize(block, sizeof block);
+    return rc;
+}
+
+int prf_split_key_block(uint16_t version, const tls_suite_info *suite, const uint8_t *block, size_t len,
+                        tls_key_material *km)
+{
+    memset(km, 0, sizeof *km);
+    size_t mac, key, iv;
+    if (!prf_suite_sizes(version, suite, &mac, &key, &iv) || len != 2 * (mac + key + iv)) return -1;
     size_t off = 0;
     for (int i = 0; i < 2; i++, off += mac) memcpy(km->mac_key[i], block + off, mac);
     for (int i = 0; i < 2; i++, off += key) memcpy(km->key[i], block + off, key);
@@ -268,7 +276,6 @@ int prf_key_material(uint16_t version, const tls_suite_info *suite, prf_hash h,
     km->mac_key_len = mac;
     km->key_len = key;
     km->iv_len = iv;
-    mbedtls_platform_zeroize(block, sizeof block);
     return 0;
 }
 

@@ -96,6 +96,10 @@ int prf_key_material(uint16_t version, const tls_suite_info *suite, prf_hash h,
                      const uint8_t client_random[32], const uint8_t server_random[32],
                      tls_key_material *km);
 
+/* The same from a key block already derived (len must be the suite's). */
+int prf_split_key_block(uint16_t version, const tls_suite_info *suite, const uint8_t *block, size_t len,
+                        tls_key_material *km);
+
 /* Finished verify_data for TLS 1.0-1.2 (12 bytes):
  * PRF(master, "client finished" / "server finished", handshake_hash). */
 int prf_finished(prf_hash h, const uint8_t master[PRF_MASTER_LEN], bool client,
