@@ -160,6 +160,9 @@ static bool run_setup(run *r)
     if (!r->cas) return false;
 
     render_options ro = { .verbose = o->verbose, .hex = o->hex };
+    /* Reading a file, nobody waits for each line: JSON goes out in blocks.
+     * Standard input may be a live tcpdump pipe, so it keeps line pace. */
+    ro.hold_lines = o->read_file && strcmp(o->read_file, "-") != 0;
     const char *codeset = nl_langinfo(CODESET);
     ro.utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
     if (r->mode == OUT_TUI) {

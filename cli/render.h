@@ -13,6 +13,11 @@ typedef struct render_options {
     int verbose;        /* text: whole field tree */
     bool hex;           /* bytes in hex */
     bool utf8;          /* the terminal takes UTF-8 arrows */
+    bool hold_lines;    /* JSON: lines may wait for a 64 KB block before
+                           stdio gets them (nobody watches each line: the
+                           input is a capture file; the summary writes
+                           what is left); otherwise each line goes to
+                           stdio as soon as it is complete */
 } render_options;
 
 /* What both streaming views hold. */

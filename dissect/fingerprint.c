@@ -10,115 +10,173 @@
 #include "dissect/cursor.h"
 #include "dissect/names.h"
 
-/* A growing string; out of memory ends the program, as the arena does. */
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-} sbuf;
+static const char hex_digits[] = "0123456789abcdef";
 
-static void sb_reserve(sbuf *b, size_t more)
+/* Out of memory ends the program, as the arena does. */
+static void *xmalloc(size_t n)
 {
-    if (b->len + more + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 128;
-    while (cap < b->len + more + 1) cap *= 2;
-    char *p = realloc(b->p, cap);
+    void *p = malloc(n ? n : 1);
     if (!p) {
         fputs("tlsview: out of memory\n", stderr);
         exit(1);
     }
-    b->p = p;
-    b->cap = cap;
+    return p;
 }
 
-static void sb_put(sbuf *b, const char *s, size_t n)
+/* ---- Text in one pass ----
+ * The builders append at d and return the new end.  Whoever calls them has
+ * made room for the bound of what they build, so no append checks space:
+ * every fingerprint is a few hundred characters made many times a second,
+ * and a formatted print per number used to be most of its cost. */
+
+/* v in decimal, as "%u". */
+static char *put_dec(char *d, unsigned v)
 {
-    sb_reserve(b, n);
-    memcpy(b->p + b->len, s, n);
-    b->len += n;
-    b->p[b->len] = '\0';
+    char digits[10];
+    size_t n = 0;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (n) *d++ = digits[--n];
+    return d;
 }
 
-static void sb_char(sbuf *b, char ch) { sb_put(b, &ch, 1); }
-
-static void sb_dec(sbuf *b, unsigned v)
+/* v as four lowercase hex digits, as "%04x". */
+static char *put_hex4(char *d, uint16_t v)
 {
-    char tmp[12];
-    int n = snprintf(tmp, sizeof tmp, "%u", v);
-    sb_put(b, tmp, (size_t)n);
+    d[0] = hex_digits[v >> 12];
+    d[1] = hex_digits[(v >> 8) & 15];
+    d[2] = hex_digits[(v >> 4) & 15];
+    d[3] = hex_digits[v & 15];
+    return d + 4;
 }
 
-static void sb_hex4(sbuf *b, uint16_t v)
+/* n (at most 99) as two decimal digits, as "%02u". */
+static char *put_count2(char *d, size_t n)
 {
-    char tmp[8];
-    snprintf(tmp, sizeof tmp, "%04x", v);
-    sb_put(b, tmp, 4);
-}
-
-/* Copies the text out like snprintf and frees the buffer. */
-static size_t sb_finish(sbuf *b, char *out, size_t cap)
-{
-    size_t len = b->len;
-    if (cap) {
-        size_t n = len < cap - 1 ? len : cap - 1;
-        if (n) memcpy(out, b->p, n);
-        out[n] = '\0';
-    }
-    free(b->p);
-    return len;
+    if (n > 99) n = 99;
+    d[0] = (char)('0' + n / 10);
+    d[1] = (char)('0' + n % 10);
+    return d + 2;
 }
 
 /* Decimal values joined by '-', GREASE left out. */
-static void sb_dec_list16(sbuf *b, const uint16_t *v, size_t n)
+static char *put_dec_list16(char *d, const uint16_t *v, size_t n)
 {
     bool first = true;
     for (size_t i = 0; i < n; i++) {
         if (tls_is_grease(v[i])) continue;
-        if (!first) sb_char(b, '-');
-        sb_dec(b, v[i]);
+        if (!first) *d++ = '-';
+        d = put_dec(d, v[i]);
         first = false;
     }
+    return d;
+}
+
+/* Hex values joined by ',', the way JA4 lists them. */
+static char *put_hex_list(char *d, const uint16_t *v, size_t n, bool skip_grease)
+{
+    bool first = true;
+    for (size_t i = 0; i < n; i++) {
+        if (skip_grease && tls_is_grease(v[i])) continue;
+        if (!first) *d++ = ',';
+        d = put_hex4(d, v[i]);
+        first = false;
+    }
+    return d;
+}
+
+/* Room to build text for out[cap] when out may be too small for it: the
+ * text is built in scratch space and what fits is copied, which keeps
+ * snprintf's contract (cut, terminated, full length returned). */
+typedef struct scratch {
+    char local[512];
+    char *heap;
+} scratch;
+
+/* Where to build text of at most `bound` characters meant for out[cap]. */
+static char *scratch_start(scratch *sc, char *out, size_t cap, size_t bound)
+{
+    sc->heap = NULL;
+    if (cap > bound) return out;
+    if (bound < sizeof sc->local) return sc->local;
+    sc->heap = xmalloc(bound + 1);
+    return sc->heap;
+}
+
+/* Ends the n characters built at text: into out[cap], terminated.
+ * Returns n, the full length. */
+static size_t scratch_finish(scratch *sc, const char *text, size_t n, char *out, size_t cap)
+{
+    if (text == out) {
+        out[n] = '\0';
+    } else if (cap) {
+        size_t k = n < cap - 1 ? n : cap - 1;
+        memcpy(out, text, k);
+        out[k] = '\0';
+    }
+    free(sc->heap);
+    return n;
+}
+
+/* ---- JA3 and JA3S ---- */
+
+size_t fp_ja3_bound(const fp_client_hello *h)
+{
+    /* Five digits and a separator for each 16-bit value, three and one
+     * for each point format, five digits of version and four commas. */
+    return 5 + 4 + 6 * (h->n_ciphers + h->n_extensions + h->n_groups) + 4 * h->n_point_formats;
+}
+
+static char *ja3_text(const fp_client_hello *h, char *d)
+{
+    d = put_dec(d, h->legacy_version);
+    *d++ = ',';
+    d = put_dec_list16(d, h->ciphers, h->n_ciphers);
+    *d++ = ',';
+    d = put_dec_list16(d, h->extensions, h->n_extensions);
+    *d++ = ',';
+    d = put_dec_list16(d, h->groups, h->n_groups);
+    *d++ = ',';
+    for (size_t i = 0; i < h->n_point_formats; i++) {
+        if (i) *d++ = '-';
+        d = put_dec(d, h->point_formats[i]);
+    }
+    return d;
 }
 
 size_t fp_ja3_string(const fp_client_hello *h, char *out, size_t cap)
 {
-    sbuf b = { 0 };
-    sb_reserve(&b, 0);
-    b.p[0] = '\0';
-    sb_dec(&b, h->legacy_version);
-    sb_char(&b, ',');
-    sb_dec_list16(&b, h->ciphers, h->n_ciphers);
-    sb_char(&b, ',');
-    sb_dec_list16(&b, h->extensions, h->n_extensions);
-    sb_char(&b, ',');
-    sb_dec_list16(&b, h->groups, h->n_groups);
-    sb_char(&b, ',');
-    for (size_t i = 0; i < h->n_point_formats; i++) {
-        if (i) sb_char(&b, '-');
-        sb_dec(&b, h->point_formats[i]);
-    }
-    return sb_finish(&b, out, cap);
+    scratch sc;
+    char *text = scratch_start(&sc, out, cap, fp_ja3_bound(h));
+    size_t n = (size_t)(ja3_text(h, text) - text);
+    return scratch_finish(&sc, text, n, out, cap);
+}
+
+size_t fp_ja3s_bound(size_t n_extensions)
+{
+    return 5 + 1 + 5 + 1 + 6 * n_extensions;
 }
 
 size_t fp_ja3s_string(uint16_t version, uint16_t cipher, const uint16_t *extensions,
                       size_t n_extensions, char *out, size_t cap)
 {
-    sbuf b = { 0 };
-    sb_reserve(&b, 0);
-    b.p[0] = '\0';
-    sb_dec(&b, version);
-    sb_char(&b, ',');
-    sb_dec(&b, cipher);
-    sb_char(&b, ',');
-    sb_dec_list16(&b, extensions, n_extensions);
-    return sb_finish(&b, out, cap);
+    scratch sc;
+    char *text = scratch_start(&sc, out, cap, fp_ja3s_bound(n_extensions));
+    char *d = put_dec(text, version);
+    *d++ = ',';
+    d = put_dec(d, cipher);
+    *d++ = ',';
+    d = put_dec_list16(d, extensions, n_extensions);
+    return scratch_finish(&sc, text, (size_t)(d - text), out, cap);
 }
 
 static void to_hex(const unsigned char *d, size_t n, char *out)
 {
-    static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
-        out[2 * i] = digits[d[i] >> 4];
-        out[2 * i + 1] = digits[d[i] & 15];
+        out[2 * i] = hex_digits[d[i] >> 4];
+        out[2 * i + 1] = hex_digits[d[i] & 15];
     }
     out[2 * n] = '\0';
 }
@@ -133,18 +191,17 @@ void fp_md5_hex(const char *text, size_t n, char out[FP_MD5_HEX])
     to_hex(d, sizeof d, out);
 }
 
+/* ---- JA4 ---- */
+
 /* First 12 hex digits of SHA-256. */
 static void sha256_12(const char *text, size_t n, char out[13])
 {
     unsigned char d[32];
-    char full[65];
     if (mbedtls_sha256_ret((const unsigned char *)text, n, d, 0) != 0) {
         memcpy(out, "000000000000", 13);
         return;
     }
-    to_hex(d, sizeof d, full);
-    memcpy(out, full, 12);
-    out[12] = '\0';
+    to_hex(d, 6, out);
 }
 
 static int cmp_u16(const void *a, const void *b)
@@ -153,23 +210,39 @@ static int cmp_u16(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The non-GREASE values of v, sorted, in a malloc'd array. */
-static uint16_t *sorted_copy(const uint16_t *v, size_t n, size_t *out_n, bool drop_sni_alpn)
+/* Lists of tens of values sort fastest by insertion, with no call per
+ * comparison; long (hostile) lists go to qsort to stay O(n log n). */
+static void sort_u16(uint16_t *v, size_t n)
 {
-    uint16_t *c = malloc((n ? n : 1) * sizeof *c);
-    if (!c) {
-        fputs("tlsview: out of memory\n", stderr);
-        exit(1);
+    if (n > 64) {
+        qsort(v, n, sizeof *v, cmp_u16);
+        return;
     }
+    for (size_t i = 1; i < n; i++) {
+        uint16_t x = v[i];
+        size_t j = i;
+        for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+        v[j] = x;
+    }
+}
+
+/* The non-GREASE values of v (SNI and ALPN dropped too if asked), sorted,
+ * as a hex list; *kept is how many there were. */
+static char *put_sorted_hex_list(char *d, const uint16_t *v, size_t n, bool drop_sni_alpn, size_t *kept)
+{
+    uint16_t local[128] = { 0 };   /* zeroed only for GCC's uninitialized-use analysis */
+    uint16_t *c = n <= sizeof local / sizeof local[0] ? local : xmalloc(n * sizeof *c);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (tls_is_grease(v[i])) continue;
         if (drop_sni_alpn && (v[i] == 0x0000 || v[i] == 0x0010)) continue;
         c[k++] = v[i];
     }
-    qsort(c, k, sizeof *c, cmp_u16);
-    *out_n = k;
-    return c;
+    sort_u16(c, k);
+    d = put_hex_list(d, c, k, false);
+    if (c != local) free(c);
+    *kept = k;
+    return d;
 }
 
 static size_t count_non_grease(const uint16_t *v, size_t n)
@@ -178,17 +251,6 @@ static size_t count_non_grease(const uint16_t *v, size_t n)
     for (size_t i = 0; i < n; i++)
         if (!tls_is_grease(v[i])) k++;
     return k;
-}
-
-static void sb_hex_list(sbuf *b, const uint16_t *v, size_t n, bool skip_grease)
-{
-    bool first = true;
-    for (size_t i = 0; i < n; i++) {
-        if (skip_grease && tls_is_grease(v[i])) continue;
-        if (!first) sb_char(b, ',');
-        sb_hex4(b, v[i]);
-        first = false;
-    }
 }
 
 static const char *ja4_version(const fp_client_hello *h)
@@ -222,12 +284,10 @@ static bool alnum(uint8_t ch)
 
 /* First and last character of the first ALPN value (hex digits when
  * either end is not alphanumeric), "00" without one. */
-static void ja4_alpn(const fp_client_hello *h, char out[3])
+static char *put_ja4_alpn(char *d, const fp_client_hello *h)
 {
-    static const char digits[] = "0123456789abcdef";
-    out[0] = out[1] = '0';
-    out[2] = '\0';
-    if (!h->alpn_first || h->alpn_first_len == 0) return;
+    d[0] = d[1] = '0';
+    if (!h->alpn_first || h->alpn_first_len == 0) return d + 2;
     /* The bytes come from the wire: read them through a cursor. */
     cursor c = cur_make(h->alpn_first, h->alpn_first_len);
     uint8_t first = 0, last = 0;
@@ -236,88 +296,99 @@ static void ja4_alpn(const fp_client_hello *h, char out[3])
     cur_skip(&c, cur_left(&c) ? cur_left(&c) - 1 : 0);
     cur_u8(&c, &last);
     if (alnum(first) && alnum(last)) {
-        out[0] = (char)first;
-        out[1] = (char)last;
+        d[0] = (char)first;
+        d[1] = (char)last;
     } else {
-        out[0] = digits[first >> 4];
-        out[1] = digits[last & 15];
+        d[0] = hex_digits[first >> 4];
+        d[1] = hex_digits[last & 15];
     }
+    return d + 2;
 }
 
-static void ja4_prefix(const fp_client_hello *h, sbuf *b)
+enum { JA4_PREFIX = 10 };   /* "t13d1516h2" */
+
+static char *put_ja4_prefix(char *d, const fp_client_hello *h)
 {
-    char alpn[3];
-    char tmp[8];
-    size_t nc = count_non_grease(h->ciphers, h->n_ciphers);
-    size_t ne = count_non_grease(h->extensions, h->n_extensions);
-    sb_char(b, h->quic ? 'q' : h->dtls ? 'd' : 't');
-    sb_put(b, ja4_version(h), 2);
-    sb_char(b, h->has_sni ? 'd' : 'i');
-    snprintf(tmp, sizeof tmp, "%02u", (unsigned)(nc > 99 ? 99 : nc));
-    sb_put(b, tmp, 2);
-    snprintf(tmp, sizeof tmp, "%02u", (unsigned)(ne > 99 ? 99 : ne));
-    sb_put(b, tmp, 2);
-    ja4_alpn(h, alpn);
-    sb_put(b, alpn, 2);
+    *d++ = h->quic ? 'q' : h->dtls ? 'd' : 't';
+    memcpy(d, ja4_version(h), 2);
+    d += 2;
+    *d++ = h->has_sni ? 'd' : 'i';
+    d = put_count2(d, count_non_grease(h->ciphers, h->n_ciphers));
+    d = put_count2(d, count_non_grease(h->extensions, h->n_extensions));
+    return put_ja4_alpn(d, h);
 }
 
-/* The b and c parts before hashing. */
-static void ja4_parts(const fp_client_hello *h, sbuf *ciphers, sbuf *exts, size_t *n_c, size_t *n_e)
+/* Where JA4's two hashed parts lie in the JA4_r text, and how many values
+ * each holds (an empty part hashes to zeros). */
+typedef struct ja4_parts {
+    size_t ciphers_at, ciphers_len, n_ciphers;
+    size_t exts_at, exts_len, n_exts;
+} ja4_parts;
+
+size_t fp_ja4_raw_bound(const fp_client_hello *h)
 {
-    size_t nc, ne;
-    uint16_t *c = sorted_copy(h->ciphers, h->n_ciphers, &nc, false);
-    uint16_t *e = sorted_copy(h->extensions, h->n_extensions, &ne, true);
-    sb_reserve(ciphers, 0);
-    ciphers->p[0] = '\0';
-    sb_reserve(exts, 0);
-    exts->p[0] = '\0';
-    sb_hex_list(ciphers, c, nc, false);
-    sb_hex_list(exts, e, ne, false);
+    /* The prefix, three underscores, four digits and a comma per value. */
+    return JA4_PREFIX + 3 + 5 * (h->n_ciphers + h->n_extensions + h->n_sig_algs);
+}
+
+static char *ja4_raw_text(const fp_client_hello *h, char *text, ja4_parts *parts)
+{
+    char *d = put_ja4_prefix(text, h);
+    *d++ = '_';
+    parts->ciphers_at = (size_t)(d - text);
+    d = put_sorted_hex_list(d, h->ciphers, h->n_ciphers, false, &parts->n_ciphers);
+    parts->ciphers_len = (size_t)(d - text) - parts->ciphers_at;
+    *d++ = '_';
+    parts->exts_at = (size_t)(d - text);
+    d = put_sorted_hex_list(d, h->extensions, h->n_extensions, true, &parts->n_exts);
+    /* Signature algorithms, in wire order, belong to the extensions part. */
     if (count_non_grease(h->sig_algs, h->n_sig_algs)) {
-        sb_char(exts, '_');
-        sb_hex_list(exts, h->sig_algs, h->n_sig_algs, true);
+        *d++ = '_';
+        d = put_hex_list(d, h->sig_algs, h->n_sig_algs, true);
     }
-    free(c);
-    free(e);
-    *n_c = nc;
-    *n_e = ne;
+    parts->exts_len = (size_t)(d - text) - parts->exts_at;
+    return d;
+}
+
+static void hash_part(const char *text, size_t len, size_t n_values, char out[13])
+{
+    if (n_values) sha256_12(text, len, out);
+    else memcpy(out, "000000000000", 13);
+}
+
+/* "t13d1516h2_8daaf6152771_e5627efa2ab1" from its JA4_r text. */
+static void ja4_from_raw(const char *raw, const ja4_parts *parts, char out[FP_JA4_MAX])
+{
+    char *d = out;
+    memcpy(d, raw, JA4_PREFIX);
+    d += JA4_PREFIX;
+    *d++ = '_';
+    hash_part(raw + parts->ciphers_at, parts->ciphers_len, parts->n_ciphers, d);
+    d += 12;
+    *d++ = '_';
+    hash_part(raw + parts->exts_at, parts->exts_len, parts->n_exts, d);
+}
+
+size_t fp_ja4_and_raw(const fp_client_hello *h, char ja4[FP_JA4_MAX], char *raw, size_t cap)
+{
+    scratch sc;
+    ja4_parts parts;
+    char *text = scratch_start(&sc, raw, cap, fp_ja4_raw_bound(h));
+    size_t n = (size_t)(ja4_raw_text(h, text, &parts) - text);
+    ja4_from_raw(text, &parts, ja4);
+    return scratch_finish(&sc, text, n, raw, cap);
 }
 
 void fp_ja4(const fp_client_hello *h, char out[FP_JA4_MAX])
 {
-    sbuf b = { 0 }, cs = { 0 }, es = { 0 };
-    size_t nc, ne;
-    char hash[13];
-    sb_reserve(&b, 0);
-    b.p[0] = '\0';
-    ja4_prefix(h, &b);
-    ja4_parts(h, &cs, &es, &nc, &ne);
-    sb_char(&b, '_');
-    if (nc) sha256_12(cs.p, cs.len, hash);
-    else memcpy(hash, "000000000000", 13);
-    sb_put(&b, hash, 12);
-    sb_char(&b, '_');
-    if (ne) sha256_12(es.p, es.len, hash);
-    else memcpy(hash, "000000000000", 13);
-    sb_put(&b, hash, 12);
-    free(cs.p);
-    free(es.p);
-    sb_finish(&b, out, FP_JA4_MAX);
+    fp_ja4_and_raw(h, out, NULL, 0);
 }
 
 size_t fp_ja4_raw(const fp_client_hello *h, char *out, size_t cap)
 {
-    sbuf b = { 0 }, cs = { 0 }, es = { 0 };
-    size_t nc, ne;
-    sb_reserve(&b, 0);
-    b.p[0] = '\0';
-    ja4_prefix(h, &b);
-    ja4_parts(h, &cs, &es, &nc, &ne);
-    sb_char(&b, '_');
-    sb_put(&b, cs.p, cs.len);
-    sb_char(&b, '_');
-    sb_put(&b, es.p, es.len);
-    free(cs.p);
-    free(es.p);
-    return sb_finish(&b, out, cap);
+    scratch sc;
+    ja4_parts parts;
+    char *text = scratch_start(&sc, out, cap, fp_ja4_raw_bound(h));
+    size_t n = (size_t)(ja4_raw_text(h, text, &parts) - text);
+    return scratch_finish(&sc, text, n, out, cap);
 }

@@ -51,9 +51,14 @@ enum {
  * and returns its full length, like snprintf: a result >= cap means it
  * was cut. */
 size_t fp_ja3_string(const fp_client_hello *h, char *out, size_t cap);
+/* The most characters the JA3 string of h can take (NUL not counted):
+ * with cap above this the string is built in one pass, never cut. */
+size_t fp_ja3_bound(const fp_client_hello *h);
 /* The JA3S string of a ServerHello. */
 size_t fp_ja3s_string(uint16_t version, uint16_t cipher, const uint16_t *extensions,
                       size_t n_extensions, char *out, size_t cap);
+/* The most characters a JA3S string with n_extensions can take. */
+size_t fp_ja3s_bound(size_t n_extensions);
 /* Lowercase hex MD5 of text[0..n). */
 void fp_md5_hex(const char *text, size_t n, char out[FP_MD5_HEX]);
 /* JA4 into out[FP_JA4_MAX]. */
@@ -61,5 +66,10 @@ void fp_ja4(const fp_client_hello *h, char out[FP_JA4_MAX]);
 /* JA4_r, the raw form before hashing (sorted lists), into out[cap];
  * returns the full length like fp_ja3_string. */
 size_t fp_ja4_raw(const fp_client_hello *h, char *out, size_t cap);
+/* The most characters the JA4_r string of h can take. */
+size_t fp_ja4_raw_bound(const fp_client_hello *h);
+/* JA4 and JA4_r at once: JA4 hashes parts of JA4_r, so the lists are
+ * sorted and written once for both.  raw[cap] as in fp_ja4_raw. */
+size_t fp_ja4_and_raw(const fp_client_hello *h, char ja4[FP_JA4_MAX], char *raw, size_t cap);
 
 #endif

@@ -59,26 +59,44 @@ static void fill_fp(fp_client_hello *fp, uint16_t legacy, const uint16_t *cipher
     fp->dtls = legacy == 0xfeff || legacy == 0xfefd || legacy == 0xfefc;
 }
 
+/* A text field whose value the step's arena already holds: no copy. */
+static void field_arena_text(step *s, const char *name, size_t off, size_t len, const char *value)
+{
+    field *f = field_text(s, NULL, name, off, len, "%s", "");
+    f->value = value;
+}
+
+/* src into dst[cap], cut to fit like snprintf. */
+static void copy_cut(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n > cap - 1) n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* The strings go straight into the step's arena, each built once in room
+ * for the longest it can be. */
 static void client_fingerprints(conn_state *c, step *s, size_t off, size_t len, const fp_client_hello *fp)
 {
-    size_t n = fp_ja3_string(fp, NULL, 0);
-    char *ja3 = arena_alloc(&s->mem, n + 1);
-    fp_ja3_string(fp, ja3, n + 1);
-    char hash[FP_MD5_HEX], ja4[FP_JA4_MAX];
+    size_t cap = fp_ja3_bound(fp) + 1;
+    char *ja3 = arena_alloc(&s->mem, cap);
+    size_t n = fp_ja3_string(fp, ja3, cap);
+    char *hash = arena_alloc(&s->mem, FP_MD5_HEX);
     fp_md5_hex(ja3, n, hash);
-    fp_ja4(fp, ja4);
-    size_t rn = fp_ja4_raw(fp, NULL, 0);
-    char *ja4r = arena_alloc(&s->mem, rn + 1);
-    fp_ja4_raw(fp, ja4r, rn + 1);
-    field_text(s, NULL, "ja3", off, len, "%s", ja3);
-    field_text(s, NULL, "ja3_hash", off, len, "%s", hash);
-    field_text(s, NULL, "ja4", off, len, "%s", ja4);
-    field_text(s, NULL, "ja4_r", off, len, "%s", ja4r);
+    char *ja4 = arena_alloc(&s->mem, FP_JA4_MAX);
+    cap = fp_ja4_raw_bound(fp) + 1;
+    char *ja4r = arena_alloc(&s->mem, cap);
+    fp_ja4_and_raw(fp, ja4, ja4r, cap);
+    field_arena_text(s, "ja3", off, len, ja3);
+    field_arena_text(s, "ja3_hash", off, len, hash);
+    field_arena_text(s, "ja4", off, len, ja4);
+    field_arena_text(s, "ja4_r", off, len, ja4r);
     /* The first ClientHello of a connection is the one fingerprinted. */
     if (!c->ja3_hash[0]) {
-        snprintf(c->ja3, sizeof c->ja3, "%s", ja3);
-        snprintf(c->ja3_hash, sizeof c->ja3_hash, "%s", hash);
-        snprintf(c->ja4, sizeof c->ja4, "%s", ja4);
+        copy_cut(c->ja3, sizeof c->ja3, ja3);
+        copy_cut(c->ja3_hash, sizeof c->ja3_hash, hash);
+        copy_cut(c->ja4, sizeof c->ja4, ja4);
     }
 }
 
@@ -284,17 +302,17 @@ done:
         }
     }
     if (have_suite) {
-        size_t n = fp_ja3s_string(legacy, suite, x.types, x.n_types, NULL, 0);
-        char *ja3s = arena_alloc(&s->mem, n + 1);
-        fp_ja3s_string(legacy, suite, x.types, x.n_types, ja3s, n + 1);
-        char hash[FP_MD5_HEX];
+        size_t cap = fp_ja3s_bound(x.n_types) + 1;
+        char *ja3s = arena_alloc(&s->mem, cap);
+        size_t n = fp_ja3s_string(legacy, suite, x.types, x.n_types, ja3s, cap);
+        char *hash = arena_alloc(&s->mem, FP_MD5_HEX);
         fp_md5_hex(ja3s, n, hash);
         size_t len = cur_end_offset(cur) - start;
-        field_text(s, NULL, "ja3s", start, len, "%s", ja3s);
-        field_text(s, NULL, "ja3s_hash", start, len, "%s", hash);
+        field_arena_text(s, "ja3s", start, len, ja3s);
+        field_arena_text(s, "ja3s_hash", start, len, hash);
         if (!hrr) {
-            snprintf(c->ja3s, sizeof c->ja3s, "%s", ja3s);
-            snprintf(c->ja3s_hash, sizeof c->ja3s_hash, "%s", hash);
+            copy_cut(c->ja3s, sizeof c->ja3s, ja3s);
+            copy_cut(c->ja3s_hash, sizeof c->ja3s_hash, hash);
         }
     }
 
