@@ -14,6 +14,7 @@
 #include "cli/options.h"
 #include "cli/pipeline.h"
 #include "cli/scout.h"
+#include "cli/shard.h"
 #include "cli/render.h"
 #include "dissect/certificate.h"
 #include "dissect/config.h"
@@ -83,6 +84,8 @@ typedef struct run {
     stream_handler handler;
     capture *cap;
     scout *scout;           /* RSA decryptions ahead, on other cores (-k with a file) */
+    unsigned shards;        /* > 1: the file is read by so many threads (cli/shard.h) */
+    render_options ro;
     capture_options co;     /* kept: the TUI reads a file again for one connection */
     tui *tui;               /* -o tui: the sink is the TUI's */
     char err[512];
@@ -199,7 +202,19 @@ static bool run_setup(run *r)
     r->co = co;
     r->cap = capture_open(&co, &r->handler, r->err, sizeof r->err);
     if (!r->cap) return false;
-    if (r->mode != OUT_TUI) r->scout = scout_start(&co, r->keys);
+    /* A capture file on several cores: with a server key, its RSA
+     * operations are what takes time, and they go to other cores while
+     * one thread reads (cli/scout.h); otherwise several threads read it,
+     * each dissecting its share of the connections (cli/shard.h).  -c
+     * stops at a connection count, which only one reader can watch. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned threads = o->threads ? o->threads : cores > 1 ? (unsigned)cores : 1;
+    bool seekable_file = o->read_file && strcmp(o->read_file, "-") != 0;
+    if (r->mode != OUT_TUI && seekable_file && threads > 1) {
+        if (o->n_key_files) r->scout = scout_start(&co, r->keys, threads - 1);
+        else if (!o->max_connections) r->shards = threads;
+    }
+    r->ro = ro;
     /* Live capture as root: once the interface is open and the keys are
      * read, root is no longer needed, so give it up (-Z root keeps it). */
     const char *user = o->user;
@@ -230,6 +245,26 @@ static int run_loop(run *r)
         if (r->keylog && r->o.iface && keylog_reload(r->keylog) > 0) report_keylog_warnings(r->keylog);
         if (r->o.max_connections && dissector_get_stats(r->d)->ended >= r->o.max_connections) return 0;
     }
+}
+
+/* The file on several threads.  The capture opened by run_setup only
+ * proved that the file and the filter are good: the workers open their own. */
+static int run_sharded(run *r, capture_stats *cs, dissector_stats *ds)
+{
+    capture_close(r->cap);
+    r->cap = NULL;
+    shard_params p = {
+        .capture = &r->co,
+        .config = &r->cfg,
+        .render = r->ro,
+        .json = r->mode == OUT_JSON,
+        .workers = r->shards,
+        .stop = &stop_requested,
+    };
+    fflush(stdout);
+    if (shard_run(&p, stdout, cs, ds, r->err, sizeof r->err) == 0) return 0;
+    fprintf(stderr, "tlsview: %s\n", r->err);
+    return 1;
 }
 
 /* The curses replay reads the capture itself, between key presses. */
@@ -268,18 +303,23 @@ int main(int argc, char **argv)
         return 1;
     }
     install_signals();
-    int rc = r.tui ? run_tui(&r) : run_loop(&r);
-
+    int rc;
     capture_stats cs;
-    capture_finish(r.cap);       /* ends every flow, so their last gaps are counted */
-    scout_stop(r.scout);
-    r.scout = NULL;
-    capture_get_stats(r.cap, &cs);
-    capture_close(r.cap);
-    r.cap = NULL;
-    dissector_stats ds = *dissector_get_stats(r.d);
-    dissector_free(r.d);
-    r.d = NULL;
+    dissector_stats ds;
+    if (r.shards > 1) {
+        rc = run_sharded(&r, &cs, &ds);
+    } else {
+        rc = r.tui ? run_tui(&r) : run_loop(&r);
+        capture_finish(r.cap);       /* ends every flow, so their last gaps are counted */
+        scout_stop(r.scout);
+        r.scout = NULL;
+        capture_get_stats(r.cap, &cs);
+        capture_close(r.cap);
+        r.cap = NULL;
+        ds = *dissector_get_stats(r.d);
+        dissector_free(r.d);
+        r.d = NULL;
+    }
     if (r.tui) { /* the screen said it all */ }
     else if (r.mode == OUT_JSON) json_sink_summary(r.out, &cs, &ds);
     else text_sink_summary(r.out, &cs, &ds);

@@ -10,7 +10,7 @@
 
 enum {
     OPT_SECRETS = 256, OPT_RECORDS, OPT_CA_FILE, OPT_KEY_PASSWORD, OPT_MAX_MESSAGE,
-    OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_MAX_BUFFER, OPT_MAX_KEYLOG, OPT_NO_COLOR,
+    OPT_MAX_FLOWS, OPT_IDLE_TIMEOUT, OPT_MAX_BUFFER, OPT_MAX_KEYLOG, OPT_THREADS, OPT_NO_COLOR,
 };
 
 static const struct option long_options[] = {
@@ -37,6 +37,7 @@ static const struct option long_options[] = {
     { "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
     { "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
     { "max-keylog", required_argument, NULL, OPT_MAX_KEYLOG },
+    { "threads", required_argument, NULL, OPT_THREADS },
     { "user", required_argument, NULL, 'Z' },
     { "help", no_argument, NULL, 'h' },
     { "version", no_argument, NULL, 'V' },
@@ -86,6 +87,8 @@ void options_usage(FILE *out)
 "      --idle-timeout SECS  close a connection idle this long (default 600)\n"
 "      --max-buffer KIB     out-of-order bytes held per direction (default 4096)\n"
 "      --max-keylog N       key log entries kept (default 1000000)\n"
+"      --threads N          threads reading a capture file (default: one per\n"
+"                           core; 1: a single thread); the output is the same\n"
 "\n"
 "  -h, --help               show this help\n"
 "  -V, --version            show the version\n"
@@ -215,6 +218,11 @@ int options_parse(int argc, char **argv, options *o, int *exit_code)
             if (!parse_ulong(optarg, 1u << 26, &v) || v == 0)
                 return usage_error(exit_code, "--max-keylog: \"%s\" is not a positive number of entries", optarg);
             o->max_keylog = (size_t)v;
+            break;
+        case OPT_THREADS:
+            if (!parse_ulong(optarg, 64, &v) || v == 0)
+                return usage_error(exit_code, "--threads: \"%s\" is not a number from 1 to 64", optarg);
+            o->threads = (unsigned)v;
             break;
         case 'Z': o->user = optarg; break;
         case 'h':

@@ -38,6 +38,7 @@ typedef struct options {
     double idle_timeout;           /* --idle-timeout */
     size_t max_buffer;             /* --max-buffer (KiB on the command line) */
     size_t max_keylog;             /* --max-keylog: entries kept from key logs */
+    unsigned threads;              /* --threads: 0 one per core */
     const char *user;              /* -Z */
     char *filter;                  /* the BPF expression (malloc'd) */
 } options;

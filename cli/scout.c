@@ -5,7 +5,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dissect/prescan.h"
 
@@ -54,10 +53,9 @@ static void *scout_main(void *arg)
     return NULL;
 }
 
-scout *scout_start(const capture_options *co, keyring *kr)
+scout *scout_start(const capture_options *co, keyring *kr, unsigned workers)
 {
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    if (!co->file || strcmp(co->file, "-") == 0 || keyring_rsa_count(kr) == 0 || cores < 2) return NULL;
+    if (!co->file || strcmp(co->file, "-") == 0 || keyring_rsa_count(kr) == 0 || workers < 1) return NULL;
     scout *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->kr = kr;
@@ -66,8 +64,7 @@ scout *scout_start(const capture_options *co, keyring *kr)
     capture_options mine = *co;
     mine.nonblocking = false;
     s->cap = capture_open(&mine, &h, err, sizeof err);
-    /* The dissector's thread decrypts too, so one worker fewer than cores. */
-    if (!s->cap || !keyring_start_workers(kr, (unsigned)(cores - 1)) ||
+    if (!s->cap || !keyring_start_workers(kr, workers) ||
         pthread_create(&s->thread, NULL, scout_main, s) != 0) {
         if (s->cap) capture_close(s->cap);
         free(s);

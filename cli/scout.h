@@ -15,7 +15,7 @@ typedef struct scout scout;
  * the same streams), starts the keyring's workers and the thread.  NULL
  * when it would not pay (not a file, standard input, no RSA key, a single
  * core) or cannot be had: the dissector then decrypts on its own. */
-scout *scout_start(const capture_options *co, keyring *kr);
+scout *scout_start(const capture_options *co, keyring *kr, unsigned workers);
 
 /* The dissector has read `packets` packets of the file: answers for
  * earlier ones that it did not ask for can go. */

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -870,6 +871,7 @@ struct cert_store {
     unsigned next_verdict;         /* round robin */
     uint8_t *key;                  /* the key of the chain being judged */
     size_t key_cap;
+    pthread_mutex_t lock;          /* dissectors on several threads share the store */
 };
 
 enum { MAX_CA_FILE = 64 << 20 };
@@ -1027,6 +1029,7 @@ cert_store *cert_store_load(const char *path, char *err, size_t errlen)
         return NULL;
     }
     mbedtls_x509_crt_init(&st->chain);
+    pthread_mutex_init(&st->lock, NULL);
 
     bool from_env = false;
     if (!path) {
@@ -1073,6 +1076,7 @@ void cert_store_free(cert_store *cas)
     mbedtls_x509_crt_free(&cas->chain);
     for (unsigned i = 0; i < VERDICT_CACHE; i++) free(cas->verdicts[i].key);
     free(cas->key);
+    pthread_mutex_destroy(&cas->lock);
     free(cas);
 }
 
@@ -1370,12 +1374,25 @@ static bool verdict_key(cert_store *cas, const uint8_t *const *ders, const size_
     return true;
 }
 
+static const char *validate_cached(cert_store *cas, const uint8_t *const *ders, const size_t *lens, unsigned n,
+                                   const char *server_name, double at_time, char *detail, size_t detail_len);
+
 const char *certificate_validate(cert_store *cas, const uint8_t *const *ders,
                                  const size_t *lens, unsigned n, const char *server_name,
                                  double at_time, char *detail, size_t detail_len)
 {
+    if (!cas) return validate_chain(cas, ders, lens, n, server_name, at_time, detail, detail_len);
+    pthread_mutex_lock(&cas->lock);
+    const char *verdict = validate_cached(cas, ders, lens, n, server_name, at_time, detail, detail_len);
+    pthread_mutex_unlock(&cas->lock);
+    return verdict;
+}
+
+static const char *validate_cached(cert_store *cas, const uint8_t *const *ders, const size_t *lens, unsigned n,
+                                   const char *server_name, double at_time, char *detail, size_t detail_len)
+{
     size_t key_len;
-    if (!cas || n == 0 || !ders || !lens || !verdict_key(cas, ders, lens, n, server_name, at_time, &key_len))
+    if (n == 0 || !ders || !lens || !verdict_key(cas, ders, lens, n, server_name, at_time, &key_len))
         return validate_chain(cas, ders, lens, n, server_name, at_time, detail, detail_len);
     for (unsigned i = 0; i < VERDICT_CACHE; i++) {
         verdict_entry *e = &cas->verdicts[i];

@@ -15,6 +15,7 @@
 #include "dissect/names.h"
 #include "dissect/prf.h"
 #include "dissect/protect.h"
+#include "dissect/sessions.h"
 
 enum {
     HT_HELLO_REQUEST = 0, HT_CLIENT_HELLO = 1, HT_SERVER_HELLO = 2, HT_NEW_SESSION_TICKET = 4,
@@ -36,20 +37,6 @@ static const uint8_t HRR_RANDOM[32] = {
 
 /* ================================================================ cache */
 
-enum { CACHE_SID = 1, CACHE_TICKET = 2 };
-
-typedef struct cache_entry {
-    uint8_t kind;              /* 0: free */
-    uint8_t key_len;
-    uint8_t key[32];           /* session ID, or SHA-256 of the ticket */
-    uint8_t master[48];
-    uint16_t version, suite;
-    unsigned conn;             /* the connection that made it */
-    uint32_t next;             /* the next entry of its bucket, NO_ENTRY at the end */
-} cache_entry;
-
-enum { NO_ENTRY = UINT32_MAX };
-
 /* Public keys of certificates, parsed once for all the connections that
  * show the same certificate: parsing, and mbedTLS's first RSA operation
  * with a key (it precomputes R^2 mod N), cost more than a verification. */
@@ -62,16 +49,10 @@ typedef struct key_entry {
     uint64_t used;
 } key_entry;
 
-/* The session cache is a ring of entries (the oldest is replaced) with a
- * hash index over them: a busy capture looks a session up for every
- * connection.  Session IDs are the server's random bytes and ticket keys a
- * SHA-256, so their first bytes are a fair hash; crafted IDs that share a
- * bucket only bring back the cost of a plain scan. */
 struct crypto_cache {
-    cache_entry *e;
-    size_t max, next;
-    uint32_t *buckets;         /* entry index heads */
-    size_t n_buckets;          /* a power of two */
+    session_store *sessions;
+    bool own_sessions;         /* else shared with other dissectors */
+    const shard_sync *sync;    /* with shared sessions */
     key_entry keys[KEY_CACHE_SIZE];
     uint64_t tick;
     size_t raw_bytes;          /* raw transcripts kept by all connections (see raw_add) */
@@ -81,20 +62,21 @@ crypto_cache *crypto_cache_new(size_t max)
 {
     crypto_cache *cc = calloc(1, sizeof *cc);
     if (!cc) return NULL;
-    cc->max = max ? max : CRYPTO_CACHE_DEFAULT;
-    if (cc->max > NO_ENTRY - 1) cc->max = NO_ENTRY - 1;
-    cc->n_buckets = 1;
-    while (cc->n_buckets < cc->max) cc->n_buckets <<= 1;
-    cc->e = calloc(cc->max, sizeof *cc->e);
-    cc->buckets = malloc(cc->n_buckets * sizeof *cc->buckets);
-    if (!cc->e || !cc->buckets) {
-        free(cc->e);
-        free(cc->buckets);
+    cc->sessions = session_store_new(max, false);
+    cc->own_sessions = true;
+    if (!cc->sessions) {
         free(cc);
         return NULL;
     }
-    for (size_t i = 0; i < cc->n_buckets; i++) cc->buckets[i] = NO_ENTRY;
     return cc;
+}
+
+void crypto_cache_share_sessions(crypto_cache *cc, session_store *shared, const shard_sync *sync)
+{
+    if (cc->own_sessions) session_store_free(cc->sessions);
+    cc->sessions = shared;
+    cc->own_sessions = false;
+    cc->sync = sync;
 }
 
 void crypto_cache_free(crypto_cache *cc)
@@ -105,65 +87,8 @@ void crypto_cache_free(crypto_cache *cc)
         mbedtls_pk_free(&cc->keys[i].pk);
         free(cc->keys[i].spki);
     }
-    mbedtls_platform_zeroize(cc->e, cc->max * sizeof *cc->e);
-    free(cc->e);
-    free(cc->buckets);
+    if (cc->own_sessions) session_store_free(cc->sessions);
     free(cc);
-}
-
-static uint32_t *cache_bucket(crypto_cache *cc, uint8_t kind, const uint8_t *key, size_t n)
-{
-    uint32_t h = kind * 0x9e3779b1u ^ (uint32_t)n;
-    for (size_t i = 0; i < n && i < 8; i++) h = (h ^ key[i]) * 0x01000193u;
-    return &cc->buckets[h & (cc->n_buckets - 1)];
-}
-
-static cache_entry *cache_find(crypto_cache *cc, uint8_t kind, const uint8_t *key, size_t n)
-{
-    if (!cc || n == 0 || n > 32) return NULL;
-    for (uint32_t i = *cache_bucket(cc, kind, key, n); i != NO_ENTRY; i = cc->e[i].next) {
-        cache_entry *e = &cc->e[i];
-        if (e->kind == kind && e->key_len == n && memcmp(e->key, key, n) == 0) return e;
-    }
-    return NULL;
-}
-
-/* Takes entry i out of its bucket before it is reused. */
-static void cache_unlink(crypto_cache *cc, uint32_t i)
-{
-    cache_entry *e = &cc->e[i];
-    if (!e->kind) return;
-    for (uint32_t *link = cache_bucket(cc, e->kind, e->key, e->key_len); *link != NO_ENTRY;
-         link = &cc->e[*link].next) {
-        if (*link == i) {
-            *link = e->next;
-            break;
-        }
-    }
-    e->kind = 0;
-}
-
-static void cache_put(crypto_cache *cc, uint8_t kind, const uint8_t *key, size_t n,
-                      const uint8_t master[48], uint16_t version, uint16_t suite, unsigned conn)
-{
-    if (!cc || n == 0 || n > 32) return;
-    cache_entry *e = cache_find(cc, kind, key, n);
-    if (!e) {
-        uint32_t i = (uint32_t)cc->next;
-        cc->next = (cc->next + 1) % cc->max;
-        cache_unlink(cc, i);
-        e = &cc->e[i];
-        uint32_t *head = cache_bucket(cc, kind, key, n);
-        e->next = *head;
-        *head = i;
-    }
-    e->kind = kind;
-    e->key_len = (uint8_t)n;
-    memcpy(e->key, key, n);
-    memcpy(e->master, master, 48);
-    e->version = version;
-    e->suite = suite;
-    e->conn = conn;
 }
 
 /* =========================================================== transcript */
@@ -792,20 +717,27 @@ static bool try_cache(tls_crypto *t)
 {
     conn_state *c = t->c;
     if (t->cke_seen || !t->cache) return false;
-    cache_entry *e = NULL;
+    session_entry found, *e = NULL;
     const char *how = NULL;
     if (c->server_session_id_len && c->server_session_id_len == c->client_session_id_len &&
-        memcmp(c->server_session_id, c->client_session_id, c->server_session_id_len) == 0) {
-        e = cache_find(t->cache, CACHE_SID, c->server_session_id, c->server_session_id_len);
+        memcmp(c->server_session_id, c->client_session_id, c->server_session_id_len) == 0 &&
+        session_store_get(t->cache->sessions, t->cache->sync, SESSION_BY_ID, c->server_session_id,
+                          c->server_session_id_len, &found)) {
+        e = &found;
         how = "session ID";
     }
     /* a ticket counts only if the server did not go on with a full
      * handshake (it would have sent its certificate) */
-    if (!e && t->client_ticket && !t->cert_seen) {
-        e = cache_find(t->cache, CACHE_TICKET, t->client_ticket_hash, 32);
+    if (!e && t->client_ticket && !t->cert_seen &&
+        session_store_get(t->cache->sessions, t->cache->sync, SESSION_BY_TICKET, t->client_ticket_hash, 32,
+                          &found)) {
+        e = &found;
         how = "session ticket";
     }
-    if (!e || e->version != c->version) return false;
+    if (!e || e->version != c->version) {
+        if (e) mbedtls_platform_zeroize(&found, sizeof found);
+        return false;
+    }
     memcpy(t->master, e->master, 48);
     t->have_master = true;
     t->resumed_from_cache = true;
@@ -815,6 +747,7 @@ static bool try_cache(tls_crypto *t)
          "because the randoms are.", e->conn, how,
          strcmp(how, "session ID") == 0 ? hex_start(hx, c->server_session_id, c->server_session_id_len, 8)
                                         : hex_start(hx, t->client_ticket_hash, 32, 8));
+    mbedtls_platform_zeroize(&found, sizeof found);
     return true;
 }
 
@@ -845,12 +778,14 @@ static void cache_store(tls_crypto *t)
 {
     conn_state *c = t->c;
     if (!t->have_master || !t->cache) return;
+    session_entry e = { .version = c->version, .suite = c->cipher_suite, .conn = c->id };
+    memcpy(e.master, t->master, 48);
     if (c->server_session_id_len)
-        cache_put(t->cache, CACHE_SID, c->server_session_id, c->server_session_id_len, t->master,
-                  c->version, c->cipher_suite, c->id);
+        session_store_put(t->cache->sessions, t->cache->sync, SESSION_BY_ID, c->server_session_id,
+                          c->server_session_id_len, &e);
     if (t->have_new_ticket)
-        cache_put(t->cache, CACHE_TICKET, t->new_ticket_hash, 32, t->master, c->version,
-                  c->cipher_suite, c->id);
+        session_store_put(t->cache->sessions, t->cache->sync, SESSION_BY_TICKET, t->new_ticket_hash, 32, &e);
+    mbedtls_platform_zeroize(&e, sizeof e);
 }
 
 static bool is_tls12_or_below(const conn_state *c)

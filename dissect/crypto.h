@@ -88,6 +88,11 @@ enum { CRYPTO_CACHE_DEFAULT = 4096 };
  * after the engines that use it. */
 crypto_cache *crypto_cache_new(size_t max);
 void crypto_cache_free(crypto_cache *cache);
+/* Sessions go to `shared` (see sessions.h) instead of the cache's own
+ * store; shared and sync must outlive the cache. */
+struct session_store;
+struct shard_sync;
+void crypto_cache_share_sessions(crypto_cache *cache, struct session_store *shared, const struct shard_sync *sync);
 
 /* cache may be NULL (no resumption across connections). */
 tls_crypto *crypto_new(const dissect_config *cfg, conn_state *c, crypto_cache *cache);

@@ -273,6 +273,25 @@ const dissector_stats *dissector_get_stats(const dissector *d) { return &d->stat
 
 void dissector_set_connection_limit(dissector *d, unsigned n) { d->limit = n; }
 
+void dissector_set_shard(dissector *d, unsigned index, unsigned count, struct session_store *sessions,
+                         const struct shard_sync *sync)
+{
+    d->shard = index;
+    d->shards = count > 1 ? count : 0;
+    if (d->shards && sessions) crypto_cache_share_sessions(d->cache, sessions, sync);
+}
+
+/* Which shard dissects the flow between these two ends: a hash of the
+ * texts, which every shard's flow table gives in the same order. */
+static unsigned shard_of(const char *side0, const char *side1, unsigned shards)
+{
+    uint32_t h = 2166136261u;
+    for (const char *p = side0; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+    h = (h ^ '|') * 16777619u;
+    for (const char *p = side1; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
+    return (h ^ h >> 16) % shards;
+}
+
 tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
                          uint16_t port0, uint16_t port1, bool side0_is_client, double ts)
 {
@@ -286,6 +305,7 @@ tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
     f->d = d;
     f->side0_is_client = side0_is_client;
     f->client_side = -1;
+    f->foreign = d->shards && shard_of(side0, side1, d->shards) != d->shard;
     if (d->n_open == d->cap_open) {
         d->cap_open = d->cap_open ? 2 * d->cap_open : 64;
         d->open = xrealloc(d->open, d->cap_open * sizeof(*d->open));
@@ -298,6 +318,7 @@ tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
 bool dissector_data(dissector *d, tls_flow *f, int side, const uint8_t *bytes, size_t len, double ts)
 {
     if (f->not_tls) return false;
+    if (f->foreign && f->tls) return true;
     if (!f->tls) {
         /* Decide on the first bytes of whichever side speaks first. */
         byte_buffer *pending = &f->dir[side].record;
@@ -318,8 +339,16 @@ bool dissector_data(dissector *d, tls_flow *f, int side, const uint8_t *bytes, s
         if (verdict == 0 && !port_hint) {
             f->not_tls = true;
             buffer_free(pending);
-            d->stats.non_tls++;
+            if (!f->foreign) d->stats.non_tls++;
             return false;
+        }
+        if (f->foreign) {
+            /* Numbered as the shard that has it numbers it. */
+            d->next_id++;
+            f->tls = true;
+            buffer_free(pending);
+            buffer_free(&f->dir[!side].record);
+            return true;
         }
         byte_buffer held = *pending;
         byte_buffer other = f->dir[!side].record;   /* the other side's first bytes, if any */
@@ -347,8 +376,16 @@ void dissector_gap(dissector *d, tls_flow *f, int side, uint64_t missing, double
     if (!f->tls) {
         /* Lost bytes before we could recognise anything: follow the port. */
         if (f->not_tls || !(port_is_tls(d, f->port[0]) || port_is_tls(d, f->port[1]))) return;
+        if (f->foreign) {
+            d->next_id++;
+            f->tls = true;
+            buffer_free(&f->dir[0].record);
+            buffer_free(&f->dir[1].record);
+            return;
+        }
         start_connection(d, f, side, NULL, 0, ts, true);
     }
+    if (f->foreign) return;
     direction dir = side == f->client_side ? DIR_C2S : DIR_S2C;
     direction_state *ds = &f->dir[dir];
     d->stats.gaps++;
@@ -370,7 +407,7 @@ void dissector_gap(dissector *d, tls_flow *f, int side, uint64_t missing, double
 
 void dissector_anomaly(dissector *d, tls_flow *f, int side, const char *what, double ts)
 {
-    if (!f->tls) return;
+    if (!f->tls || f->foreign) return;
     direction dir = side == f->client_side ? DIR_C2S : DIR_S2C;
     step *s = new_step(f, STEP_NOTE, ts, dir, "note");
     field_text(s, NULL, "text", 0, 0, "%s", what);
@@ -382,7 +419,7 @@ void dissector_anomaly(dissector *d, tls_flow *f, int side, const char *what, do
 static void end_flow(dissector *d, tls_flow *f, const char *why, double ts)
 {
     (void)ts;
-    if (f->tls) {
+    if (f->tls && !f->foreign) {
         conn_state *c = f->conn;
         for (int i = 0; i < 2; i++) {
             if (f->dir[i].record.len && !f->dir[i].resync)

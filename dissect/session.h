@@ -33,6 +33,18 @@ const dissector_stats *dissector_get_stats(const dissector *d);
 /* Stop taking new connections once `n` have been recognised (0: no limit). */
 void dissector_set_connection_limit(dissector *d, unsigned n);
 
+/* Sharded reading (cli/shard.c): `count` dissectors read the same capture,
+ * each one dissecting the connections whose addresses hash to its `index`
+ * and only numbering the others, so that every connection gets the number
+ * one dissector would give it.  Their flow tables must see the same
+ * events: the data of another shard's connection is accepted and dropped.
+ * Sessions for resumption go to the shared store, reached through sync
+ * (see sessions.h).  Call before the first flow. */
+struct session_store;
+struct shard_sync;
+void dissector_set_shard(dissector *d, unsigned index, unsigned count, struct session_store *sessions,
+                         const struct shard_sync *sync);
+
 /* The TCP side of a flow.  `side0` / `side1` are "ip:port" texts, the
  * ports are given apart for the port hints. */
 tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,

@@ -44,6 +44,7 @@ struct tls_flow {
     bool side0_is_client;
     int client_side;            /* -1 until known */
     bool tls, not_tls;
+    bool foreign;               /* another shard's connection: numbered, not dissected */
     bool server_hello_done;     /* TLS <= 1.2: the full handshake's server flight ended */
     conn_state *conn;
     size_t open_index;          /* where it sits in dissector.open */
@@ -57,6 +58,7 @@ struct dissector {
     unsigned next_id;
     unsigned limit;
     crypto_cache *cache;        /* TLS <= 1.2 sessions, for resumption */
+    unsigned shard, shards;     /* see dissector_set_shard; shards 0: not sharded */
     uint8_t *plain;             /* decrypted record (one at a time) */
     /* Open flows, so that dissector_free can end them. */
     tls_flow **open;

@@ -1,0 +1,480 @@
+#include "cli/shard.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/pipeline.h"
+#include "dissect/sessions.h"
+
+enum {
+    BATCH = 256,             /* packets read between publications */
+    MAX_QUEUED = 8,          /* blocks a worker may have waiting for the writer */
+    MAX_WORKERS = 64,
+};
+
+/* Keys of output written while a dissector ends what is still open after
+ * the capture: after everything else, in connection order. */
+#define KEY_AT_END (UINT64_C(1) << 63)
+
+typedef struct segment {
+    uint64_t key;
+    size_t end;                /* offset in the block's bytes */
+} segment;
+
+/* A worker's output between two publications. */
+typedef struct block {
+    struct block *next;
+    char *bytes;
+    size_t len, cap;
+    segment *segs;
+    size_t n_segs, cap_segs;
+    size_t done_segs;          /* the writer's progress */
+    size_t done_bytes;
+} block;
+
+typedef struct shard_runner shard_runner;
+
+typedef struct worker {
+    shard_runner *run;
+    unsigned index;
+    capture *cap;
+    dissector *d;
+    sink *view;                /* the JSON or text view, writing into `file` */
+    sink tagger;               /* what the dissector writes to: tags, then the view */
+    FILE *file;                /* appends to `cur` */
+    stream_handler inner;      /* the dissector's own handler */
+    shard_sync sync;
+    dissect_config cfg;
+    uint64_t events;           /* flow table callbacks so far: the position */
+    bool ending;               /* in dissector_free */
+    uint64_t key;              /* of what is being written */
+    block *cur;
+    bool failed;               /* out of memory: stop at once */
+    /* Under the runner's lock: */
+    block *head, *tail;
+    size_t queued;
+    uint64_t published;        /* every key up to this one is queued */
+    bool finished;
+    /* Results. */
+    int rc;
+    char err[256];
+    capture_stats cstats;
+    dissector_stats dstats;
+    pthread_t thread;
+    bool started;
+} worker;
+
+struct shard_runner {
+    const shard_params *p;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;    /* something was published, taken or finished */
+    atomic_bool stop;
+    session_store *sessions;
+    worker w[MAX_WORKERS];
+    unsigned n;
+};
+
+/* ---- a worker's output ---- */
+
+static bool block_reserve(void **p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap) return true;
+    size_t n = *cap ? *cap : 64;
+    while (n < need) n *= 2;
+    void *q = realloc(*p, n * elem);
+    if (!q) return false;
+    *p = q;
+    *cap = n;
+    return true;
+}
+
+static ssize_t file_write(void *cookie, const char *buf, size_t size)
+{
+    worker *w = cookie;
+    block *b = w->cur;
+    if (!block_reserve((void **)&b->bytes, &b->cap, b->len + size, 1)) {
+        w->failed = true;
+        return -1;
+    }
+    memcpy(b->bytes + b->len, buf, size);
+    b->len += size;
+    return (ssize_t)size;
+}
+
+/* The bytes written since the last segment belong to w->key. */
+static void close_segment(worker *w)
+{
+    block *b = w->cur;
+    size_t start = b->n_segs ? b->segs[b->n_segs - 1].end : 0;
+    if (b->len == start) return;
+    if (b->n_segs && b->segs[b->n_segs - 1].key == w->key) {
+        b->segs[b->n_segs - 1].end = b->len;
+        return;
+    }
+    if (!block_reserve((void **)&b->segs, &b->cap_segs, b->n_segs + 1, sizeof *b->segs)) {
+        w->failed = true;
+        return;
+    }
+    b->segs[b->n_segs++] = (segment){ w->key, b->len };
+}
+
+static worker *worker_of(sink *k)
+{
+    return (worker *)((char *)k - offsetof(worker, tagger));
+}
+
+static void set_key(worker *w, const conn_state *c)
+{
+    w->key = w->ending ? KEY_AT_END + c->id : w->events;
+}
+
+static void tag_conn_open(sink *k, const conn_state *c)
+{
+    worker *w = worker_of(k);
+    set_key(w, c);
+    w->view->conn_open(w->view, c);
+    close_segment(w);
+}
+
+static void tag_step(sink *k, const conn_state *c, step *s)
+{
+    worker *w = worker_of(k);
+    set_key(w, c);
+    w->view->step(w->view, c, s);
+    close_segment(w);
+}
+
+static void tag_conn_close(sink *k, const conn_state *c)
+{
+    worker *w = worker_of(k);
+    set_key(w, c);
+    w->view->conn_close(w->view, c);
+    close_segment(w);
+}
+
+static void block_free(block *b)
+{
+    if (!b) return;
+    free(b->bytes);
+    free(b->segs);
+    free(b);
+}
+
+/* Hands the current block to the writer: every key up to `upto` is in it
+ * or before it.  Waits while the writer is behind. */
+static void publish(worker *w, uint64_t upto)
+{
+    shard_runner *r = w->run;
+    block *b = w->cur, *fresh = calloc(1, sizeof *fresh);
+    if (!fresh) w->failed = true;
+    pthread_mutex_lock(&r->lock);
+    if (fresh && b->n_segs) {
+        w->cur = fresh;
+        if (w->tail) w->tail->next = b;
+        else w->head = b;
+        w->tail = b;
+        w->queued++;
+        fresh = NULL;
+    }
+    if (upto > w->published) w->published = upto;
+    pthread_cond_broadcast(&r->changed);
+    while (w->queued >= MAX_QUEUED && !atomic_load(&r->stop)) pthread_cond_wait(&r->changed, &r->lock);
+    pthread_mutex_unlock(&r->lock);
+    free(fresh);
+}
+
+/* ---- the position every flow table shares ---- */
+
+static void *on_open(void *ctx, const endpoint *a, const endpoint *b, bool a_is_client, double ts)
+{
+    worker *w = ctx;
+    w->events++;
+    return w->inner.open(w->inner.ctx, a, b, a_is_client, ts);
+}
+
+static bool on_data(void *ctx, void *flow, int side, const uint8_t *bytes, size_t len, double ts)
+{
+    worker *w = ctx;
+    w->events++;
+    return w->inner.data(w->inner.ctx, flow, side, bytes, len, ts);
+}
+
+static void on_gap(void *ctx, void *flow, int side, uint64_t missing, double ts)
+{
+    worker *w = ctx;
+    w->events++;
+    w->inner.gap(w->inner.ctx, flow, side, missing, ts);
+}
+
+static void on_anomaly(void *ctx, void *flow, int side, const char *what, double ts)
+{
+    worker *w = ctx;
+    w->events++;
+    w->inner.anomaly(w->inner.ctx, flow, side, what, ts);
+}
+
+static void on_close(void *ctx, void *flow, const char *why, double ts)
+{
+    worker *w = ctx;
+    w->events++;
+    w->inner.close(w->inner.ctx, flow, why, ts);
+}
+
+static uint64_t sync_position(void *ctx)
+{
+    return ((worker *)ctx)->events;
+}
+
+/* Before a session lookup at position E: every other worker must have
+ * stored what it stores before E.  What this one wrote so far goes to the
+ * writer first, so that nobody waits on it. */
+static void sync_wait(void *ctx)
+{
+    worker *w = ctx;
+    shard_runner *r = w->run;
+    uint64_t before = w->events - 1;
+    close_segment(w);
+    publish(w, before);
+    pthread_mutex_lock(&r->lock);
+    for (;;) {
+        bool behind = false;
+        for (unsigned i = 0; i < r->n; i++)
+            if (&r->w[i] != w && !r->w[i].finished && r->w[i].published < before) behind = true;
+        if (!behind || atomic_load(&r->stop)) break;
+        pthread_cond_wait(&r->changed, &r->lock);
+    }
+    pthread_mutex_unlock(&r->lock);
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    shard_runner *r = w->run;
+    volatile sig_atomic_t never = 0;
+    while (!atomic_load(&r->stop) && !w->failed) {
+        int got = capture_step(w->cap, BATCH, &never, w->err, sizeof w->err);
+        if (got < 0) {
+            w->rc = -1;
+            break;
+        }
+        close_segment(w);
+        publish(w, w->events);
+        if (got == 0) break;
+    }
+    capture_finish(w->cap);         /* ends every flow, as one dissector would */
+    capture_get_stats(w->cap, &w->cstats);
+    w->dstats = *dissector_get_stats(w->d);
+    w->ending = true;
+    dissector_free(w->d);           /* what is still open, in connection order */
+    w->d = NULL;
+    close_segment(w);
+    if (w->failed) atomic_store(&r->stop, true);
+    publish(w, UINT64_MAX);
+    pthread_mutex_lock(&r->lock);
+    w->finished = true;
+    pthread_cond_broadcast(&r->changed);
+    pthread_mutex_unlock(&r->lock);
+    return NULL;
+}
+
+/* ---- the writer ---- */
+
+/* The next key worker w will write, if it has one queued. */
+static bool next_key(const worker *w, uint64_t *key)
+{
+    for (const block *b = w->head; b; b = b->next)
+        if (b->done_segs < b->n_segs) {
+            *key = b->segs[b->done_segs].key;
+            return true;
+        }
+    return false;
+}
+
+/* Frees the blocks of w that are all written, and lets w go on. */
+static void drop_written(shard_runner *r, worker *w)
+{
+    while (w->head && w->head->done_segs == w->head->n_segs) {
+        block *b = w->head;
+        w->head = b->next;
+        if (!w->head) w->tail = NULL;
+        w->queued--;
+        block_free(b);
+        pthread_cond_broadcast(&r->changed);
+    }
+}
+
+/* Writes what can be written in key order; false once every worker has
+ * finished and everything is out.  Called with the lock held; drops it
+ * while writing. */
+static bool write_some(shard_runner *r, FILE *out)
+{
+    unsigned best = r->n;
+    uint64_t best_key = 0;
+    for (unsigned i = 0; i < r->n; i++) {
+        uint64_t k;
+        if (next_key(&r->w[i], &k) && (best == r->n || k < best_key)) {
+            best = i;
+            best_key = k;
+        }
+    }
+    if (best == r->n) {
+        bool all_done = true;
+        for (unsigned i = 0; i < r->n; i++) all_done = all_done && r->w[i].finished && !r->w[i].head;
+        if (all_done) return false;
+        pthread_cond_wait(&r->changed, &r->lock);
+        return true;
+    }
+    /* Up to where the best one may go: below every other worker's next
+     * key, and within what the others have published. */
+    uint64_t limit = UINT64_MAX;
+    for (unsigned i = 0; i < r->n; i++) {
+        if (i == best) continue;
+        uint64_t k;
+        if (next_key(&r->w[i], &k)) {
+            if (k - 1 < limit) limit = k - 1;
+        } else if (!r->w[i].finished && r->w[i].published < limit) {
+            limit = r->w[i].published;
+        }
+    }
+    if (best_key > limit) {
+        pthread_cond_wait(&r->changed, &r->lock);
+        return true;
+    }
+    worker *w = &r->w[best];
+    block *b = w->head;
+    while (b->done_segs == b->n_segs) b = b->next;
+    size_t from = b->done_bytes, to = from;
+    size_t s = b->done_segs;
+    while (s < b->n_segs && b->segs[s].key <= limit) to = b->segs[s++].end;
+    pthread_mutex_unlock(&r->lock);
+    fwrite(b->bytes + from, 1, to - from, out);
+    pthread_mutex_lock(&r->lock);
+    b->done_bytes = to;
+    b->done_segs = s;
+    drop_written(r, w);
+    return true;
+}
+
+/* ---- setting up ---- */
+
+static bool worker_open(shard_runner *r, worker *w, unsigned index, char *err, size_t errlen)
+{
+    const shard_params *p = r->p;
+    w->run = r;
+    w->index = index;
+    w->cur = calloc(1, sizeof *w->cur);
+    cookie_io_functions_t io = { .write = file_write };
+    w->file = w->cur ? fopencookie(w, "w", io) : NULL;
+    if (!w->file) {
+        snprintf(err, errlen, "out of memory starting the worker threads");
+        return false;
+    }
+    setvbuf(w->file, NULL, _IONBF, 0);   /* every write lands in the block at once */
+    render_options ro = p->render;
+    ro.hold_lines = false;
+    w->view = p->json ? json_sink_new(w->file, &ro) : text_sink_new(w->file, &ro);
+    w->tagger = (sink){ tag_conn_open, tag_step, tag_conn_close };
+    w->cfg = *p->config;
+    w->d = w->view ? dissector_new(&w->cfg, &w->tagger) : NULL;
+    if (!w->d) {
+        snprintf(err, errlen, "out of memory starting the worker threads");
+        return false;
+    }
+    w->sync = (shard_sync){ w, sync_position, sync_wait };
+    dissector_set_shard(w->d, index, r->n, r->sessions, &w->sync);
+    w->inner = pipeline_handler(w->d);
+    stream_handler h = { w, on_open, on_data, on_gap, on_anomaly, on_close };
+    w->cap = capture_open(p->capture, &h, err, errlen);
+    return w->cap != NULL;
+}
+
+static void worker_free(worker *w)
+{
+    if (w->cap) capture_close(w->cap);
+    dissector_free(w->d);
+    if (w->view) render_sink_free(w->view);
+    if (w->file) fclose(w->file);
+    block_free(w->cur);
+    while (w->head) {
+        block *b = w->head;
+        w->head = b->next;
+        block_free(b);
+    }
+}
+
+int shard_run(const shard_params *p, FILE *out, capture_stats *cs, dissector_stats *ds, char *err,
+              size_t errlen)
+{
+    shard_runner *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory starting the worker threads");
+        return -1;
+    }
+    r->p = p;
+    r->n = p->workers < 2 ? 2 : p->workers > MAX_WORKERS ? MAX_WORKERS : p->workers;
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->changed, NULL);
+    r->sessions = session_store_new(0, true);
+    int rc = r->sessions ? 0 : -1;
+    if (rc) snprintf(err, errlen, "out of memory starting the worker threads");
+    for (unsigned i = 0; rc == 0 && i < r->n; i++)
+        if (!worker_open(r, &r->w[i], i, err, errlen)) rc = -1;
+    for (unsigned i = 0; rc == 0 && i < r->n; i++) {
+        if (pthread_create(&r->w[i].thread, NULL, worker_main, &r->w[i]) != 0) {
+            snprintf(err, errlen, "cannot start the worker threads; try --threads 1");
+            atomic_store(&r->stop, true);
+            rc = -1;
+            break;
+        }
+        r->w[i].started = true;
+    }
+    if (rc == 0) {
+        pthread_mutex_lock(&r->lock);
+        while (write_some(r, out)) {
+            if (p->stop && *p->stop) atomic_store(&r->stop, true);
+        }
+        pthread_mutex_unlock(&r->lock);
+    } else {
+        pthread_mutex_lock(&r->lock);
+        pthread_cond_broadcast(&r->changed);
+        pthread_mutex_unlock(&r->lock);
+    }
+    for (unsigned i = 0; i < r->n; i++)
+        if (r->w[i].started) pthread_join(r->w[i].thread, NULL);
+    if (rc == 0) {
+        *cs = r->w[0].cstats;
+        memset(ds, 0, sizeof *ds);
+        for (unsigned i = 0; i < r->n; i++) {
+            const dissector_stats *s = &r->w[i].dstats;
+            ds->tls_connections += s->tls_connections;
+            ds->non_tls += s->non_tls;
+            ds->records += s->records;
+            ds->malformed_records += s->malformed_records;
+            ds->handshake_messages += s->handshake_messages;
+            ds->oversized_messages += s->oversized_messages;
+            ds->gaps += s->gaps;
+            ds->ended += s->ended;
+        }
+        for (unsigned i = 0; i < r->n; i++) {
+            if (r->w[i].rc < 0) {
+                snprintf(err, errlen, "%s", r->w[i].err);
+                rc = -1;
+                break;
+            }
+            if (r->w[i].failed) {
+                snprintf(err, errlen, "out of memory holding the output of the worker threads; try --threads 1");
+                rc = -1;
+                break;
+            }
+        }
+    }
+    for (unsigned i = 0; i < r->n; i++) worker_free(&r->w[i]);
+    session_store_free(r->sessions);
+    pthread_cond_destroy(&r->changed);
+    pthread_mutex_destroy(&r->lock);
+    free(r);
+    return rc;
+}
