@@ -15,8 +15,13 @@
 
 #include "capture/reasm.h"
 
-/* How long a closed connection lingers (capped by the idle timeout). */
+/* How long a closed connection lingers (capped by the idle timeout), so
+ * that its late packets do not look like a new connection; and how many
+ * may linger at once, so that a busy capture's memory stays flat (at
+ * hundreds of connections a second, the most recent thousands cover the
+ * seconds in which stragglers come). */
 #define FLOW_CLOSED_LINGER 60.0
+enum { FLOW_CLOSED_MAX = 4096 };
 /* Data this far from a closed connection's sequence numbers belongs to a
  * new connection on the same ports. */
 #define FLOW_STRAGGLER_WINDOW (1u << 20)
@@ -250,6 +255,7 @@ static void end_flow(flow_table *t, flow *f, const char *why, double ts, bool li
     list_unlink(&t->open, f);
     f->closed = true;
     list_push(&t->closed, f);
+    while (t->closed.n > FLOW_CLOSED_MAX) destroy(t, t->closed.tail);
 }
 
 static double linger_time(const flow_table *t)

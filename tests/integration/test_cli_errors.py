@@ -28,6 +28,8 @@ one_line_error(run(tlsview, '-r'), 2, ['needs a value'], 'missing value')
 one_line_error(run(tlsview, '-r', sample, '-o', 'xml'), 2, ['xml', 'tui, text or json'], 'bad output mode')
 one_line_error(run(tlsview, '-r', sample, '-c', 'ten'), 2, ['-c', 'ten'], 'bad count')
 one_line_error(run(tlsview, '-r', sample, '-p', '70000'), 2, ['70000', 'port'], 'bad port')
+one_line_error(run(tlsview, '-r', sample, '--threads', '0'), 2, ['--threads', '"0"'], 'no threads')
+one_line_error(run(tlsview, '-r', sample, '--threads', '65'), 2, ['--threads', '65', '1 to 64'], 'too many threads')
 one_line_error(run(tlsview), 2, ['-r', '-i'], 'nothing to read')
 one_line_error(run(tlsview, '-r', sample, '-i', 'lo'), 2, ['not both'], 'both -r and -i')
 
