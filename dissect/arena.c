@@ -54,6 +54,11 @@ void *arena_memdup(arena *a, const void *p, size_t n)
 
 char *arena_vprintf(arena *a, const char *fmt, va_list ap)
 {
+    /* A plain string is the commonest text of all: no formatting. */
+    if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0') {
+        const char *str = va_arg(ap, const char *);
+        return arena_strdup(a, str ? str : "(null)");
+    }
     /* Most texts are short: format once on the stack, copy, and only
      * format again for the long ones. */
     char small[256];

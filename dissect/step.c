@@ -115,7 +115,14 @@ field *field_text(step *s, field *parent, const char *name, size_t off, size_t l
 field *field_uint(step *s, field *parent, const char *name, size_t off, size_t len, uint64_t v)
 {
     field *f = add(s, parent, name, off, len, FIELD_LEAF);
-    f->value = arena_printf(&s->mem, "%llu", (unsigned long long)v);
+    /* Decimal digits by hand: numbers are among the commonest fields. */
+    char digits[24], *p = digits + sizeof digits;
+    *--p = '\0';
+    do {
+        *--p = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    f->value = arena_strdup(&s->mem, p);
     f->json = FJ_NUMBER;
     return f;
 }
