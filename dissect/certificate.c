@@ -85,7 +85,11 @@ static void copy_text(char *dst, size_t cap, const char *src)
 
 static void put_hex_colons(tbuf *b, const uint8_t *bytes, size_t n)
 {
-    for (size_t i = 0; i < n; i++) tb_printf(b, i ? ":%02X" : "%02X", bytes[i]);
+    static const char digits[] = "0123456789ABCDEF";
+    for (size_t i = 0; i < n; i++) {
+        char x[3] = { ':', digits[bytes[i] >> 4], digits[bytes[i] & 15] };
+        tb_putn(b, i ? x : x + 1, i ? 3 : 2);
+    }
 }
 
 /* ------------------------------------------------------------------ */
