@@ -9,7 +9,11 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/platform_util.h>
 
-enum { MAX_WORKERS = 64 };
+enum {
+    MAX_WORKERS = 64,
+    RECENT = 64,             /* answers taken lately, not queued again */
+    RECENT_PREFIX = 32,      /* bytes of the ciphertext that stand for it */
+};
 
 /* What one thread decrypts with: its own copies of the keys (blinding
  * values change with every private operation) and its own random source. */
@@ -47,6 +51,12 @@ struct pms_pool {
     uint64_t next_order, passed_tag, taken_from_workers;   /* next_order: how many were queued */
     const mbedtls_rsa_context *const *keys;
     size_t n_keys;
+    /* The caller keeps the answers it took for a while (keyring.c), so the
+     * same ciphertext again (a connection captured twice) needs no work:
+     * its start is enough to recognise it here, where a mistake only
+     * costs a decryption. */
+    struct { int key; size_t len; uint8_t start[RECENT_PREFIX]; } recent[RECENT];
+    size_t next_recent;
     seat *seats;                   /* [0] the dissector's, then one per worker */
     unsigned n_seats;              /* seat_init called on so many */
     pthread_t threads[MAX_WORKERS];
@@ -105,6 +115,24 @@ static slot *oldest_queued(pms_pool *p)
         if (sl->state == SLOT_QUEUED && (!best || sl->order < best->order)) best = sl;
     }
     return best;
+}
+
+static bool recently_taken(const pms_pool *p, int key, const uint8_t *enc, size_t len)
+{
+    size_t n = len < RECENT_PREFIX ? len : RECENT_PREFIX;
+    for (size_t i = 0; i < RECENT; i++)
+        if (p->recent[i].len == len && p->recent[i].key == key && memcmp(p->recent[i].start, enc, n) == 0)
+            return true;
+    return false;
+}
+
+static void remember_taken(pms_pool *p, int key, const uint8_t *enc, size_t len)
+{
+    size_t n = len < RECENT_PREFIX ? len : RECENT_PREFIX;
+    p->recent[p->next_recent].key = key;
+    p->recent[p->next_recent].len = len;
+    memcpy(p->recent[p->next_recent].start, enc, n);
+    p->next_recent = (p->next_recent + 1) % RECENT;
 }
 
 static slot *find_slot(pms_pool *p, int key, const uint8_t *enc, size_t len)
@@ -240,7 +268,7 @@ bool pms_pool_submit(pms_pool *p, int key, const uint8_t *enc, size_t len, uint6
         if (p->stopping) break;
         /* A submitter that fell behind: the dissector is past this one. */
         if (tag <= p->passed_tag) break;
-        if (find_slot(p, key, enc, len)) break;
+        if (find_slot(p, key, enc, len) || recently_taken(p, key, enc, len)) break;
         slot *free_slot = NULL;
         for (size_t i = 0; i < p->n_slots && !free_slot; i++)
             if (p->slots[i].state == SLOT_FREE) free_slot = &p->slots[i];
@@ -284,6 +312,7 @@ void pms_pool_advance(pms_pool *p, uint64_t tag)
 /* Takes sl's answer and frees it.  Under the lock. */
 static int take_answer(pms_pool *p, slot *sl, uint8_t *out, size_t cap, size_t *olen)
 {
+    remember_taken(p, sl->key, sl->enc, sl->len);
     int ret = sl->ret;
     *olen = 0;
     if (ret == 0) {
@@ -306,6 +335,7 @@ int pms_pool_decrypt(pms_pool *p, int key, const uint8_t *enc, size_t len, uint8
     pthread_mutex_lock(&p->lock);
     slot *sl = find_slot(p, key, enc, len);
     if (!sl || sl->orphan) {
+        remember_taken(p, key, enc, len);
         pthread_mutex_unlock(&p->lock);
         return seat_decrypt(&p->seats[0], key, enc, out, out_cap, olen);
     }

@@ -273,9 +273,49 @@ static void test_scan(void)
     keyring_free(kr);
 }
 
+/* The same ciphertext again is answered from the keyring's memory, and
+ * only for the key that decrypted it. */
+static void test_recent_answers(void)
+{
+    mbedtls_pk_context other;
+    mbedtls_pk_init(&other);
+    CHECK(mbedtls_pk_setup(&other, mbedtls_pk_info_from_type(MBEDTLS_PK_RSA)) == 0 &&
+          mbedtls_rsa_gen_key(mbedtls_pk_rsa(other), mbedtls_ctr_drbg_random, &drbg, KEY_BITS, 65537) == 0);
+    uint8_t pem[8192];
+    char msg[256];
+    keyring *kr = keyring_new();
+    CHECK(mbedtls_pk_write_key_pem(&pk, pem, sizeof pem) == 0);
+    CHECK_EQ_INT(keyring_add_buffer(kr, "a", pem, strlen((char *)pem) + 1, NULL, msg, sizeof msg), KEYRING_OK);
+    CHECK(mbedtls_pk_write_key_pem(&other, pem, sizeof pem) == 0);
+    CHECK_EQ_INT(keyring_add_buffer(kr, "b", pem, strlen((char *)pem) + 1, NULL, msg, sizeof msg), KEYRING_OK);
+    uint8_t secret[48];
+    uint16_t version;
+    for (int round = 0; round < 3; round++) {
+        memset(secret, 0, sizeof secret);
+        CHECK_EQ_INT(keyring_decrypt_pms(kr, keyring_key(kr, 0), encrypted[4], KEY_BYTES, 0x0303, secret, &version),
+                     PMS_OK);
+        CHECK(memcmp(secret, secrets[4], 48) == 0);
+        CHECK_EQ_INT(keyring_decrypt_pms(kr, keyring_key(kr, 0), encrypted[4], KEY_BYTES, 0x0302, secret, &version),
+                     PMS_VERSION_MISMATCH);
+        pms_status wrong = keyring_decrypt_pms(kr, keyring_key(kr, 1), encrypted[4], KEY_BYTES, 0x0303, secret,
+                                               &version);
+        CHECK(wrong != PMS_OK && wrong != PMS_VERSION_MISMATCH);
+    }
+    /* Many ciphertexts in turn: each gets its own answer. */
+    for (int round = 0; round < 2; round++)
+        for (int i = 0; i < N_SECRETS; i++) {
+            CHECK_EQ_INT(keyring_decrypt_pms(kr, keyring_key(kr, 0), encrypted[i], KEY_BYTES, 0x0303, secret,
+                                             &version), PMS_OK);
+            CHECK(memcmp(secret, secrets[i], 48) == 0);
+        }
+    keyring_free(kr);
+    mbedtls_pk_free(&other);
+}
+
 int main(void)
 {
     CHECK(make_key());
+    test_recent_answers();
     test_pool_ahead();
     test_pool_advance_and_shutdown();
     test_scan();
