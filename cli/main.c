@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "capture/capture.h"
+#include "capture/secrets.h"
 #include "cli/options.h"
 #include "cli/pipeline.h"
 #include "cli/scout.h"
@@ -113,6 +114,17 @@ static void report_keylog_warnings(keylog *kl)
     keylog_clear_warnings(kl);
 }
 
+/* A key log stored in the capture file itself (pcapng). */
+static void on_embedded_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t len)
+{
+    run *r = ctx;
+    if (type != PCAPNG_SECRETS_TLS_KEY_LOG) return;
+    if (!r->keylog) r->keylog = keylog_new(r->o.max_keylog);
+    char name[600];
+    snprintf(name, sizeof name, "%s (its key log)", r->o.read_file);
+    if (r->keylog) keylog_add_text(r->keylog, name, (const char *)data, len);
+}
+
 /* -k and -l (or $SSLKEYLOGFILE): the secrets that decrypt. */
 static bool load_secrets(run *r)
 {
@@ -139,8 +151,12 @@ static bool load_secrets(run *r)
         r->keylog = keylog_new(o->max_keylog);
         for (size_t i = 0; i < o->n_keylog_files; i++)
             if (keylog_add_file(r->keylog, o->keylog_files[i], r->err, sizeof r->err) < 0) return false;
-        report_keylog_warnings(r->keylog);
     }
+    /* An unreadable file is for capture_open to report. */
+    char ignored[256];
+    if (o->read_file && strcmp(o->read_file, "-") != 0)
+        capture_embedded_secrets(o->read_file, on_embedded_secrets, r, ignored, sizeof ignored);
+    if (r->keylog) report_keylog_warnings(r->keylog);
     return true;
 }
 

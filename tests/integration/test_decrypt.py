@@ -293,4 +293,16 @@ if os.path.isdir(external):
         for w in words:
             check(w in text, '%s: "%s" in the decrypted data (%r)' % (cap, w, text[:200]))
 
+# A pcapng file that carries its own key log (a Decryption Secrets Block)
+# decrypts with nothing else given; its twin without the block does not.
+embedded = os.path.join(samples, 'tls13-embedded-keys.pcapng')
+objs = read(embedded)
+check(finished_results(objs) == [True, True], 'embedded secrets: Finished %r' % finished_results(objs))
+check([c.get('decryption') for c in connections(objs).values()] == ['decrypted'],
+      'embedded secrets: %r' % [c.get('decryption') for c in connections(objs).values()])
+check('GET /hello.txt HTTP/1.0' in app_text(objs), 'embedded secrets: no plaintext')
+plain = read(os.path.join(samples, 'tls13.pcapng'))
+check([c.get('decryption') for c in connections(plain).values()] != ['decrypted'],
+      'tls13.pcapng decrypted without secrets')
+
 report('decrypt')

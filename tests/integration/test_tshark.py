@@ -69,13 +69,11 @@ captures += sorted(glob.glob(os.path.join(source, '..', 'shared', 'captures', 'e
 for path in captures:
     name = os.path.relpath(path, source)
     want, got = tshark_view(path), tlsview_view(path)
-    # Resumed TLS 1.3 connections (and embedded secrets) let tshark read
-    # what needs keys; compare only what both read in the clear.
+    # Resumed TLS 1.3 connections let tshark read what needs keys; compare
+    # only what both read in the clear.
     for conn in sorted(set(want) | set(got)):
         w, g = want.get(conn), got.get(conn)
         if not check(w is not None and g is not None, '%s %s: tshark %s, tlsview %s' % (name, conn, w, g)):
-            continue
-        if 'embedded-keys' in name:
             continue
         for k in ('c2s', 's2c', 'suite', 'sni'):
             check(w[k] == g[k], '%s %s %s: tshark %r, tlsview %r' % (name, conn, k, w[k], g[k]))
