@@ -336,10 +336,18 @@ void hs_certificate_status(conn_state *c, step *s, cursor *cur)
 void hs_key_update(conn_state *c, step *s, cursor *cur)
 {
     uint8_t r = 0;
+    size_t at = cur_offset(cur);
     if (!hs_code8(s, NULL, "request_update", cur, tls_key_update_request_name, &r))
         hs_short(s, NULL, cur, "request_update", 1);
     else hs_trailing(s, NULL, cur, "request_update");
-    step_summarize(s, "%s", r == 1 ? "update_requested" : "update_not_requested");
+    if (r > 1) {
+        /* RFC 8446 4.6.3: any other value must end the connection. */
+        field_malformed(s, NULL, at, 1, "request_update %u is neither update_not_requested (0) nor "
+                        "update_requested (1); the peer must abort with illegal_parameter", r);
+        step_summarize(s, "invalid request_update %u", r);
+    } else {
+        step_summarize(s, "%s", r == 1 ? "update_requested" : "update_not_requested");
+    }
     narrate_key_update(c, s, r == 1);
 }
 

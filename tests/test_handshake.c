@@ -827,6 +827,12 @@ static void test_other_messages(void)
     s = dec_hex(&c, DIR_C2S, "18 00 00 01 01", "KeyUpdate");
     CHECK_STR(fval(s, "request_update"), "update_requested");
     CHECK_STR(s->narration, "Client: I'm switching to fresh keys now; please update yours too.");
+    CHECK_STR(s->summary, "update_requested");
+    step_free(s);
+    s = dec(&c, DIR_S2C, (const uint8_t *)"\x18\x00\x00\x01\x07", 5, "KeyUpdate with an invalid request", false);
+    CHECK(s->malformed);
+    CHECK_STR(s->summary, "invalid request_update 7");
+    CHECK_HAS(fval(s, "malformed"), "neither update_not_requested (0) nor update_requested (1)");
     step_free(s);
     s = dec_hex(&c, DIR_C2S, "fe 00 00 04 a1b2c3d4", "message_hash");
     CHECK_STR(fval(s, "hash"), "a1b2c3d4");
