@@ -165,7 +165,8 @@ static const uint8_t OID_AES_PREFIX[] = { 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x
 /* PKCS#8 EncryptedPrivateKeyInfo with PBES2 / PBKDF2 / AES-CBC, which
  * mbedTLS 2.28 does not decrypt by itself.  Returns 0 with the decrypted
  * PrivateKeyInfo in *plain (malloc'd), 1 if the DER is not of that shape,
- * 2 if the password is wrong (bad padding), -1 on failure. */
+ * 2 if the password is wrong (bad padding), 4 if trying a password would
+ * take too long, -1 on failure. */
 static int pbes2_aes_decrypt(const uint8_t *der, size_t len, const char *password,
                              uint8_t **plain, size_t *plain_len)
 {
@@ -186,7 +187,7 @@ static int pbes2_aes_decrypt(const uint8_t *der, size_t len, const char *passwor
         uint8_t b;
         cur_u8(&iter, &b);
         iterations = iterations << 8 | b;
-        if (iterations > 100000000u) return 1;
+        if (iterations > KEYRING_MAX_PBKDF2_ITERATIONS) return 4;
     }
     size_t key_len_field = 0;
     if (der_is(&kdf_params, DER_INT)) {
@@ -323,6 +324,7 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
     snprintf(k->name, sizeof k->name, "%s", name);
     mbedtls_pk_init(&k->pk);
     int r = mbedtls_pk_parse_key(&k->pk, buf, buflen, pw, pwlen);
+    bool too_costly = false;
     if (r != 0 && r != MBEDTLS_ERR_PK_PASSWORD_REQUIRED && r != MBEDTLS_ERR_PK_PASSWORD_MISMATCH) {
         /* PKCS#8 with PBES2 + AES: decrypt it here, then parse the result. */
         const uint8_t *der = buf;
@@ -355,6 +357,8 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
             r = MBEDTLS_ERR_PK_PASSWORD_MISMATCH;
         } else if (d == 3) {
             r = MBEDTLS_ERR_PK_PASSWORD_REQUIRED;
+        } else if (d == 4) {
+            too_costly = true;
         }
         mbedtls_pem_free(&pemctx);
     }
@@ -362,6 +366,14 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
     bool is_pub = has_text(buf, len, "PUBLIC KEY-----");
     mbedtls_platform_zeroize(buf, len + 1);
     free(buf);
+    if (too_costly) {
+        snprintf(msg, msglen, "%s is encrypted with more than %u PBKDF2 iterations, which would take minutes to "
+                 "try: decrypt it first (openssl pkey) or re-encrypt it with fewer (openssl pkcs8 -topk8 -iter)",
+                 name, (unsigned)KEYRING_MAX_PBKDF2_ITERATIONS);
+        mbedtls_pk_free(&k->pk);
+        free(k);
+        return KEYRING_ERROR;
+    }
     if (r != 0) {
         if (r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
             snprintf(msg, msglen, "%s needs a password: give --key-password or set TLSVIEW_KEY_PASSWORD", name);

@@ -19,7 +19,9 @@
 typedef struct keyring keyring;
 typedef struct server_key server_key;
 
-enum { KEYRING_MAX_KEYS = 64, KEYRING_MAX_FILE = 1 << 20 };
+/* PBKDF2 iteration counts above the last are refused: a key crafted with
+ * billions would stall tlsview (OpenSSL's default is 2048). */
+enum { KEYRING_MAX_KEYS = 64, KEYRING_MAX_FILE = 1 << 20, KEYRING_MAX_PBKDF2_ITERATIONS = 10000000 };
 
 typedef enum keyring_result {
     KEYRING_ERROR = -1,   /* not loaded; the message says why and what to do */

@@ -176,6 +176,9 @@ EOF
         -v2 des3 -v2prf hmacWithSHA1 -out "$KEYS/server-encrypted-des3.key"
     openssl rsa -in "$KEYS/server.key" -traditional -aes256 -passout "pass:$PASSWORD" \
         -out "$KEYS/server-encrypted-pkcs1.key" 2>/dev/null
+    # Too many PBKDF2 iterations to try (tlsview refuses it; OpenSSL takes ~5 s).
+    openssl pkcs8 -topk8 -in "$KEYS/server.key" -passout "pass:$PASSWORD" \
+        -v2 aes-256-cbc -iter 20000000 -out "$KEYS/server-costly.key"
     make_ecdsa_key
     chmod 644 "$KEYS"/*
 }

@@ -59,6 +59,8 @@ one_line_error(run(tlsview, '-r', sample, '-k', os.path.join(keys, 'ca.crt')), 1
 one_line_error(run(tlsview, '-r', sample, '-k', notcap), 1, ['notes.txt', 'private key'], 'a text file as a key')
 one_line_error(run(tlsview, '-r', sample, '-k', os.path.join(keys, 'server-encrypted.key')), 1,
                ['password', '--key-password', 'TLSVIEW_KEY_PASSWORD'], 'encrypted key without a password')
+one_line_error(run(tlsview, '-r', sample, '-k', os.path.join(keys, 'server-costly.key'), '--key-password', 'tlsview'),
+               1, ['server-costly.key', 'PBKDF2 iterations', 'openssl'], 'a key too costly to decrypt')
 one_line_error(run(tlsview, '-r', sample, '-k', os.path.join(keys, 'server-encrypted.key'), '--key-password', 'nope'),
                1, ['password is wrong'], 'encrypted key with the wrong password')
 p = run(tlsview, '-r', sample, '-o', 'json', '-k', os.path.join(keys, 'server-encrypted.key'),
