@@ -122,6 +122,41 @@ static void handshake_message(dissector *d, tls_flow *f, direction dir, const ui
     content_flush_keys(d, f);
 }
 
+/* Messages put together from several records are held whole, up to
+ * --max-message each; all connections together hold at most this much
+ * (and at least one such message), so that many connections claiming huge
+ * messages cannot exhaust memory. */
+enum { MESSAGE_BUDGET_MIN = 64u << 20 };
+
+static size_t message_budget(const dissector *d)
+{
+    return d->cfg->max_message > MESSAGE_BUDGET_MIN ? d->cfg->max_message : MESSAGE_BUDGET_MIN;
+}
+
+/* Claims room for a message of `len` bytes about to be buffered; false
+ * (the message reported and to be skipped) when the budget is spent. */
+static bool message_claim(dissector *d, tls_flow *f, direction dir, uint8_t type, size_t len, double ts)
+{
+    direction_state *ds = &f->dir[dir];
+    if (len <= message_budget(d) - d->messages_held) {
+        ds->message_held = len;
+        d->messages_held += len;
+        buffer_reserve(&ds->message, 4 + len);   /* held at its size, not doubled past it */
+        return true;
+    }
+    step *s = new_step(f, STEP_MALFORMED, ts, dir, "oversized_message");
+    const char *name = tls_handshake_type_name(type);
+    field_malformed(s, NULL, 0, 0, "%s message of %zu bytes skipped: unfinished handshake messages of other "
+                    "connections already hold %zu of the %zu bytes tlsview sets aside for them",
+                    name ? name : "handshake", len, d->messages_held, message_budget(d));
+    step_narrate(s, "A handshake message claims %zu bytes while other connections' unfinished messages take "
+                 "up the room tlsview sets aside; it is skipped.", len);
+    emit(d, f, s);
+    d->stats.oversized_messages++;
+    if (f->crypto) crypto_transcript_gap(f->crypto);
+    return false;
+}
+
 /* Feeds plaintext handshake bytes; emits each message once it is whole. */
 static void handshake_bytes(dissector *d, tls_flow *f, direction dir, const uint8_t *bytes, size_t n,
                             bool encrypted, double ts)
@@ -164,6 +199,18 @@ static void handshake_bytes(dissector *d, tls_flow *f, direction dir, const uint
             const uint8_t *rest;
             size_t k;
             cur_skip_rest(&c, &rest, &k);
+            if (k >= 4) {
+                /* The header is here (and within --max-message, see above). */
+                cursor h = cur_make(rest, k);
+                uint8_t type = 0;
+                uint32_t len = 0;
+                cur_u8(&h, &type);
+                cur_u24(&h, &len);
+                if (!message_claim(d, f, dir, type, len, ts)) {
+                    ds->skip_message = len - (k - 4);
+                    break;
+                }
+            }
             buffer_append(&ds->message, rest, k);
             break;
         }
@@ -199,6 +246,11 @@ static void handshake_bytes(dissector *d, tls_flow *f, direction dir, const uint
                 ds->skip_message = len;
                 continue;
             }
+            if (!message_claim(d, f, dir, type, len, ts)) {
+                ds->message.len = 0;
+                ds->skip_message = len;
+                continue;
+            }
         }
         if (ds->message.len >= 4) {
             cursor h = cur_make(ds->message.data, ds->message.len);
@@ -207,7 +259,7 @@ static void handshake_bytes(dissector *d, tls_flow *f, direction dir, const uint
             cur_u24(&h, &len);
             if (ds->message.len == 4 + (size_t)len) {
                 handshake_message(d, f, dir, ds->message.data, ds->message.len, encrypted, ts);
-                buffer_consume(&ds->message, ds->message.len);
+                message_release(d, ds);
             }
         }
     }

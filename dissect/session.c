@@ -43,6 +43,22 @@ void buffer_append(byte_buffer *b, const uint8_t *p, size_t n)
     b->len += n;
 }
 
+void buffer_reserve(byte_buffer *b, size_t n)
+{
+    if (b->cap >= n) return;
+    b->data = xrealloc(b->data, n);
+    b->cap = n;
+}
+
+void message_release(dissector *d, direction_state *ds)
+{
+    d->messages_held -= ds->message_held;
+    ds->message_held = 0;
+    /* A 16 MB message must not keep 32 MB for the rest of the connection. */
+    if (ds->message.cap > 64 * 1024) buffer_free(&ds->message);
+    else ds->message.len = 0;
+}
+
 void buffer_consume(byte_buffer *b, size_t n)
 {
     if (n >= b->len) {
@@ -400,7 +416,7 @@ void dissector_gap(dissector *d, tls_flow *f, int side, uint64_t missing, double
     if (f->crypto) crypto_transcript_gap(f->crypto);
     ds->stream_offset += ds->record.len + missing;
     ds->record.len = 0;
-    ds->message.len = 0;
+    message_release(d, ds);
     ds->skip_message = 0;
     ds->resync = true;
 }
@@ -435,6 +451,7 @@ static void end_flow(dissector *d, tls_flow *f, const char *why, double ts)
         free(c);
     }
     for (int i = 0; i < 2; i++) {
+        message_release(d, &f->dir[i]);
         buffer_free(&f->dir[i].record);
         buffer_free(&f->dir[i].message);
     }

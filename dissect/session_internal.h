@@ -22,6 +22,7 @@ typedef struct direction_state {
     byte_buffer record;         /* partial record */
     byte_buffer message;        /* partial handshake message (plaintext) */
     uint64_t skip_message;      /* bytes of an oversized message still to drop */
+    size_t message_held;        /* the size the message being put together claims (see message_budget) */
     uint64_t stream_offset;     /* bytes of this direction seen so far */
     bool seen_data;
     bool resync;                /* lost bytes: looking for a record header */
@@ -59,6 +60,7 @@ struct dissector {
     unsigned limit;
     crypto_cache *cache;        /* TLS <= 1.2 sessions, for resumption */
     unsigned shard, shards;     /* see dissector_set_shard; shards 0: not sharded */
+    size_t messages_held;       /* sum of every direction's message_held */
     uint8_t *plain;             /* decrypted record (one at a time) */
     /* Open flows, so that dissector_free can end them. */
     tls_flow **open;
@@ -66,8 +68,13 @@ struct dissector {
 };
 
 void *xrealloc(void *p, size_t n);
+/* The direction's partial handshake message is done with (whole, skipped
+ * or lost): its claim on the budget is given back, and a big buffer too. */
+void message_release(dissector *d, direction_state *ds);
 void buffer_append(byte_buffer *b, const uint8_t *p, size_t n);
 void buffer_consume(byte_buffer *b, size_t n);
+/* Room for n bytes in all, exactly (no doubling past it). */
+void buffer_reserve(byte_buffer *b, size_t n);
 void buffer_free(byte_buffer *b);
 bool port_is_tls(const dissector *d, uint16_t port);
 void emit(dissector *d, tls_flow *f, step *s);
