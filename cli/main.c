@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sched.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <signal.h>
@@ -160,6 +161,15 @@ static bool load_secrets(run *r)
     return true;
 }
 
+/* The cores this process may run on (taskset and cpusets count). */
+static unsigned usable_cores(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return (unsigned)CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 1 ? (unsigned)n : 1;
+}
+
 /* Loads keys and trust anchors, makes the view, opens the capture.
  * Returns false after printing one line when something cannot be had. */
 static bool run_setup(run *r)
@@ -223,8 +233,8 @@ static bool run_setup(run *r)
      * one thread reads (cli/scout.h); otherwise several threads read it,
      * each dissecting its share of the connections (cli/shard.h).  -c
      * stops at a connection count, which only one reader can watch. */
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned threads = o->threads ? o->threads : cores > 1 ? (unsigned)cores : 1;
+    unsigned cores = usable_cores();
+    unsigned threads = o->threads ? o->threads : cores;
     bool seekable_file = o->read_file && strcmp(o->read_file, "-") != 0;
     if (r->mode != OUT_TUI && seekable_file && threads > 1) {
         if (o->n_key_files) r->scout = scout_start(&co, r->keys, threads - 1);
