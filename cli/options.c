@@ -48,7 +48,7 @@ void options_usage(FILE *out)
 {
     fputs(
 "Usage: tlsview [options] [BPF filter expression]\n"
-"Show what happens inside TLS handshakes, from a capture file or a live interface.\n"
+"Show what happens inside TLS handshakes, in a capture file or on an interface.\n"
 "\n"
 "Input:\n"
 "  -r, --read FILE          read a pcap or pcapng file (- for standard input)\n"
@@ -65,9 +65,11 @@ void options_usage(FILE *out)
 "\n"
 "Keys (decryption):\n"
 "  -k, --key FILE           server RSA private key, PEM or DER (repeatable)\n"
-"      --key-password PASS  password of an encrypted key (or TLSVIEW_KEY_PASSWORD)\n"
-"  -l, --keylog FILE        NSS key log, as written via SSLKEYLOGFILE (repeatable;\n"
-"                           without -l, $SSLKEYLOGFILE is used when set)\n"
+"      --key-password PASS  password of an encrypted key (or set\n"
+"                           TLSVIEW_KEY_PASSWORD)\n"
+"  -l, --keylog FILE        NSS key log, as written via SSLKEYLOGFILE\n"
+"                           (repeatable; without -l, $SSLKEYLOGFILE is used\n"
+"                           when set, and a pcapng file's own key log always)\n"
 "      --ca-file FILE       trusted CA certificates (PEM) for checking chains\n"
 "                           (default: the system bundle)\n"
 "\n"
