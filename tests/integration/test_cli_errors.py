@@ -119,6 +119,8 @@ check(('"server":"127.0.0.1:%s"' % server_port).encode() in p.stdout, '-p: the s
 # Help and version.
 p = run(tlsview, '--help')
 check(p.returncode == 0 and b'Usage: tlsview' in p.stdout, '--help')
+wide = [l for l in p.stdout.decode('utf-8').splitlines() if len(l) > 80]
+check(not wide, '--help lines over 80 columns: %r' % wide)
 p = run(tlsview, '-V')
 check(p.returncode == 0 and p.stdout.startswith(b'tlsview '), '-V')
 
