@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "capture/capture.h"
@@ -115,6 +116,14 @@ static void report_keylog_warnings(keylog *kl)
     keylog_clear_warnings(kl);
 }
 
+/* A file that can be read again from the start: not standard input, nor a
+ * pipe or process substitution given by name (-r <(tcpdump -w - ...)). */
+static bool rereadable_file(const char *path)
+{
+    struct stat sb;
+    return path && strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
 /* A key log stored in the capture file itself (pcapng). */
 static void on_embedded_secrets(void *ctx, uint32_t type, const uint8_t *data, size_t len)
 {
@@ -155,7 +164,7 @@ static bool load_secrets(run *r)
     }
     /* An unreadable file is for capture_open to report. */
     char ignored[256];
-    if (o->read_file && strcmp(o->read_file, "-") != 0)
+    if (rereadable_file(o->read_file))
         capture_embedded_secrets(o->read_file, on_embedded_secrets, r, ignored, sizeof ignored);
     if (r->keylog) report_keylog_warnings(r->keylog);
     return true;
@@ -190,8 +199,8 @@ static bool run_setup(run *r)
 
     render_options ro = { .verbose = o->verbose, .hex = o->hex };
     /* Reading a file, nobody waits for each line: JSON goes out in blocks.
-     * Standard input may be a live tcpdump pipe, so it keeps line pace. */
-    ro.hold_lines = o->read_file && strcmp(o->read_file, "-") != 0;
+     * Standard input or a pipe may be a live tcpdump, so it keeps line pace. */
+    ro.hold_lines = rereadable_file(o->read_file);
     const char *codeset = nl_langinfo(CODESET);
     ro.utf8 = codeset && strcmp(codeset, "UTF-8") == 0;
     if (r->mode == OUT_TUI) {
@@ -235,8 +244,7 @@ static bool run_setup(run *r)
      * stops at a connection count, which only one reader can watch. */
     unsigned cores = usable_cores();
     unsigned threads = o->threads ? o->threads : cores;
-    bool seekable_file = o->read_file && strcmp(o->read_file, "-") != 0;
-    if (r->mode != OUT_TUI && seekable_file && threads > 1) {
+    if (r->mode != OUT_TUI && rereadable_file(o->read_file) && threads > 1) {
         if (o->n_key_files) r->scout = scout_start(&co, r->keys, threads - 1);
         else if (!o->max_connections) r->shards = threads;
     }

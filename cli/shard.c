@@ -408,6 +408,8 @@ static void worker_free(worker *w)
 int shard_run(const shard_params *p, FILE *out, capture_stats *cs, dissector_stats *ds, char *err,
               size_t errlen)
 {
+    memset(cs, 0, sizeof *cs);
+    memset(ds, 0, sizeof *ds);
     shard_runner *r = calloc(1, sizeof *r);
     if (!r) {
         snprintf(err, errlen, "out of memory starting the worker threads");

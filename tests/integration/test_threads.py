@@ -8,6 +8,7 @@ by different threads, and the server key's RSA work on other cores gives
 the same output too."""
 import glob
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -61,6 +62,39 @@ for name in ('tls12-resume-id', 'tls12-resume-ticket'):
 # The server key: RSA decryptions on other cores.
 for name in ('tls12-rsa', 'tls12-rsa-cbc', 'tls10', 'tls12-resume-id', 'multi'):
     same_with_threads(os.path.join(samples, name + '.pcap'), ['-o', 'json', '-k', key, '--secrets'])
+
+# A capture given by name that cannot be read twice (a pipe, as with
+# -r <(tcpdump -w - ...)): read once, on one thread, the same output.
+def through_pipe(path, args):
+    r, w = os.pipe()
+    with open(path, 'rb') as f:
+        data = f.read()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        os.write(w, data)
+        os._exit(0)
+    os.close(w)
+    try:
+        p = subprocess.run([tlsview, '-r', '/dev/fd/%d' % r] + args, capture_output=True, pass_fds=(r,), timeout=120,
+                           env={k: v for k, v in os.environ.items() if k != 'SSLKEYLOGFILE'})
+    finally:
+        os.close(r)
+        os.waitpid(pid, 0)
+    return p
+
+
+for name, args in (('tls12-rsa.pcap', ['-o', 'json', '-k', key]), ('multi.pcap', ['-o', 'json'])):
+    path = os.path.join(samples, name)
+    base = run(tlsview, '-r', path, '--threads', '1', *args)
+    p = through_pipe(path, args)
+    check(p.returncode == 0 and p.stdout == base.stdout,
+          '%s through a pipe: exit %d, stderr %r' % (name, p.returncode, p.stderr[-300:]))
+# Its own key log cannot be looked for ahead of libpcap in a pipe: the
+# packets are still read, undecrypted.
+p = through_pipe(os.path.join(samples, 'tls13-embedded-keys.pcapng'), ['-o', 'json'])
+check(p.returncode == 0 and b'"decryption":"no_secrets"' in p.stdout,
+      'embedded key log through a pipe: exit %d, stderr %r' % (p.returncode, p.stderr[-300:]))
 
 # Hostile and odd files: the pipeline fuzz corpus (one byte of options,
 # then the capture file), also under tiny flow limits so that connections
