@@ -170,6 +170,8 @@ static bool load_secrets(run *r)
     return true;
 }
 
+enum { DEFAULT_MAX_THREADS = 8 };
+
 /* The cores this process may run on (taskset and cpusets count). */
 static unsigned usable_cores(void)
 {
@@ -242,8 +244,10 @@ static bool run_setup(run *r)
      * one thread reads (cli/scout.h); otherwise several threads read it,
      * each dissecting its share of the connections (cli/shard.h).  -c
      * stops at a connection count, which only one reader can watch. */
+    /* Every thread reads the whole file and follows every connection: past
+     * a handful, that shared work and the memory outweigh what is gained. */
     unsigned cores = usable_cores();
-    unsigned threads = o->threads ? o->threads : cores;
+    unsigned threads = o->threads ? o->threads : cores < DEFAULT_MAX_THREADS ? cores : DEFAULT_MAX_THREADS;
     if (r->mode != OUT_TUI && rereadable_file(o->read_file) && threads > 1) {
         if (o->n_key_files) r->scout = scout_start(&co, r->keys, threads - 1);
         else if (!o->max_connections) r->shards = threads;
