@@ -2,7 +2,7 @@
 # Sourced, not run.
 
 # Debian packages the build, the tests and the samples need.
-TLSVIEW_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libpcap-dev libmbedtls-dev libncurses-dev
+TLSVIEW_PACKAGES="meson ninja-build pkg-config gcc libc6-dev libtsan2 libpcap-dev libmbedtls-dev libncurses-dev
   python3 openssl tcpdump tshark iproute2 man-db groff-base"
 
 tlsview_install() {
