@@ -51,12 +51,17 @@ shorten() {
         awk '!seen[$3]++'
 }
 
-for mode in none keylog key; do
-    case $mode in
+# The secrets of a mode, into the array `extra`.
+mode_args() {
+    case $1 in
         none) extra=() ;;
         keylog) extra=(-l "$OUT/all.keylog") ;;
         key) extra=(-k "$OUT/server.key") ;;
     esac
+}
+
+for mode in none keylog key; do
+    mode_args "$mode"
     cg=$OUT/callgrind.$mode.out
     # One thread: callgrind runs threads one at a time, and every worker
     # reads the whole file, so more threads would only blur the picture.
@@ -73,11 +78,7 @@ done
 if [ $PERF -eq 1 ]; then
     command -v perf >/dev/null || { echo "profile.sh: --perf needs perf (apt-get install linux-perf)" >&2; exit 1; }
     for mode in none keylog key; do
-        case $mode in
-            none) extra=() ;;
-            keylog) extra=(-l "$OUT/all.keylog") ;;
-            key) extra=(-k "$OUT/server.key") ;;
-        esac
+        mode_args "$mode"
         data=$OUT/perf.$mode.data
         env -u SSLKEYLOGFILE perf record -q -e cpu-clock -F 999 -o "$data" -- \
             "$TLSVIEW" -r "$OUT/all.pcap" -o json "${extra[@]}" > /dev/null 2>&1

@@ -39,7 +39,6 @@ typedef struct shard_runner shard_runner;
 
 typedef struct worker {
     shard_runner *run;
-    unsigned index;
     capture *cap;
     dissector *d;
     sink *view;                /* the JSON or text view, writing into `file` */
@@ -364,7 +363,6 @@ static bool worker_open(shard_runner *r, worker *w, unsigned index, char *err, s
 {
     const shard_params *p = r->p;
     w->run = r;
-    w->index = index;
     w->cur = calloc(1, sizeof *w->cur);
     cookie_io_functions_t io = { .write = file_write };
     w->file = w->cur ? fopencookie(w, "w", io) : NULL;

@@ -79,7 +79,7 @@ static void signature_check(tls_flow *f, step *s)
                         "(%s) — either the %s does not hold the certificate's private key, or the handshake was "
                         "altered.", detail, who);
         conn_note(c, "The %s's %s signature does not verify with the public key of its certificate.", who,
-                  s->msg_type == 12 ? "ServerKeyExchange" : "CertificateVerify");
+                  s->msg_type == HT_SERVER_KEY_EXCHANGE ? "ServerKeyExchange" : "CertificateVerify");
         *summary = -1;
         break;
     case CRYPTO_SIGNATURE_UNCHECKED:
@@ -108,7 +108,7 @@ static void handshake_message(dissector *d, tls_flow *f, direction dir, const ui
     handshake_decode(c, s);
     d->stats.handshake_messages++;
     f->dir[dir].last_message = type;
-    if (type == 14) f->server_hello_done = true;
+    if (type == HT_SERVER_HELLO_DONE) f->server_hello_done = true;
     if (f->crypto) {
         f->event_ts = ts;
         f->event_dir = dir;

@@ -15,18 +15,10 @@
 #include "dissect/names.h"
 #include "dissect/prf.h"
 #include "dissect/protect.h"
+#include "dissect/record.h"
 #include "dissect/sessions.h"
 
-enum {
-    HT_HELLO_REQUEST = 0, HT_CLIENT_HELLO = 1, HT_SERVER_HELLO = 2, HT_NEW_SESSION_TICKET = 4,
-    HT_END_OF_EARLY_DATA = 5, HT_CERTIFICATE = 11, HT_CLIENT_KEY_EXCHANGE = 16,
-    HT_FINISHED = 20, HT_KEY_UPDATE = 24, HT_MESSAGE_HASH = 254,
-    HT_SERVER_KEY_EXCHANGE = 12, HT_CERTIFICATE_REQUEST = 13, HT_SERVER_HELLO_DONE = 14,
-    HT_CERTIFICATE_VERIFY = 15,
-};
-enum { CT_CHANGE_CIPHER_SPEC = 20, CT_APPLICATION_DATA = 23 };
 enum { EXT_SESSION_TICKET = 35, EXT_EARLY_DATA = 42 };
-enum { HT_ENCRYPTED_EXTENSIONS = 8 };
 enum { MAX_ENC_PMS = 1024 };
 
 /* RFC 8446 4.1.3: the ServerHello random that marks a HelloRetryRequest. */

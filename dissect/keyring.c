@@ -577,8 +577,7 @@ void keyring_prefetch_cancel(keyring *kr)
     if (kr && kr->pool) pms_pool_shutdown(kr->pool);
 }
 
-void keyring_prefetch_counts(keyring *kr, uint64_t *queued, uint64_t *from_workers)
+uint64_t keyring_prefetch_queued(keyring *kr)
 {
-    *queued = *from_workers = 0;
-    if (kr && kr->pool) pms_pool_counts(kr->pool, queued, from_workers);
+    return kr && kr->pool ? pms_pool_queued(kr->pool) : 0;
 }

@@ -98,8 +98,7 @@ void keyring_prefetch_advance(keyring *kr, uint64_t tag);
 /* Makes the reader's waiting and later keyring_prefetch_pms calls return
  * false (it should then stop); decryption goes on as before. */
 void keyring_prefetch_cancel(keyring *kr);
-/* How many decryptions were queued ahead, and how many of the answers the
- * dissector used came from a worker (both 0 without workers). */
-void keyring_prefetch_counts(keyring *kr, uint64_t *queued, uint64_t *from_workers);
+/* How many decryptions were queued ahead so far (0 without workers). */
+uint64_t keyring_prefetch_queued(keyring *kr);
 
 #endif

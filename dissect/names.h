@@ -14,6 +14,15 @@ bool tls_is_grease(uint16_t v);                    /* 0x0a0a, 0x1a1a, ... 0xfafa
 const char *tls_version_name(uint16_t v);
 const char *tls_content_type_name(uint8_t t);      /* "handshake", "application_data", ... */
 const char *tls_handshake_type_name(uint8_t t);    /* "client_hello", ... (snake_case RFC names) */
+
+/* HandshakeType values the code acts on (the names table has them all). */
+enum {
+    HT_HELLO_REQUEST = 0, HT_CLIENT_HELLO = 1, HT_SERVER_HELLO = 2, HT_NEW_SESSION_TICKET = 4,
+    HT_END_OF_EARLY_DATA = 5, HT_ENCRYPTED_EXTENSIONS = 8, HT_CERTIFICATE = 11,
+    HT_SERVER_KEY_EXCHANGE = 12, HT_CERTIFICATE_REQUEST = 13, HT_SERVER_HELLO_DONE = 14,
+    HT_CERTIFICATE_VERIFY = 15, HT_CLIENT_KEY_EXCHANGE = 16, HT_FINISHED = 20, HT_KEY_UPDATE = 24,
+    HT_MESSAGE_HASH = 254,
+};
 const char *tls_cipher_suite_name(uint16_t cs);    /* "TLS_AES_128_GCM_SHA256" */
 const char *tls_extension_name(uint16_t t);        /* "server_name", ... */
 const char *tls_group_name(uint16_t g);            /* "x25519", "secp256r1", ... */

@@ -29,7 +29,6 @@ typedef enum slot_state { SLOT_FREE, SLOT_QUEUED, SLOT_RUNNING, SLOT_DONE } slot
 
 typedef struct slot {
     slot_state state;
-    bool by_worker;                /* a worker computed it */
     bool orphan;                   /* given up while running: freed when done */
     int key;
     size_t len;
@@ -48,7 +47,8 @@ struct pms_pool {
     bool stopping;
     slot *slots;
     size_t n_slots;
-    uint64_t next_order, passed_tag, taken_from_workers;   /* next_order: how many were queued */
+    uint64_t next_order;           /* also: how many were queued */
+    uint64_t passed_tag;
     const mbedtls_rsa_context *const *keys;
     size_t n_keys;
     /* The caller keeps the answers it took for a while (keyring.c), so the
@@ -103,7 +103,7 @@ static void slot_clear(slot *sl)
 {
     mbedtls_platform_zeroize(sl->out, sizeof sl->out);
     sl->state = SLOT_FREE;
-    sl->orphan = sl->by_worker = false;
+    sl->orphan = false;
 }
 
 /* The oldest queued slot, or NULL.  Under the lock. */
@@ -147,7 +147,7 @@ static slot *find_slot(pms_pool *p, int key, const uint8_t *enc, size_t len)
 
 /* Runs sl (already marked running) on seat s with the lock released, then
  * records the answer.  Called and returns with the lock held. */
-static void run_slot(pms_pool *p, slot *sl, seat *s, bool worker)
+static void run_slot(pms_pool *p, slot *sl, seat *s)
 {
     pthread_mutex_unlock(&p->lock);
     size_t olen = 0;
@@ -155,7 +155,6 @@ static void run_slot(pms_pool *p, slot *sl, seat *s, bool worker)
     pthread_mutex_lock(&p->lock);
     sl->ret = ret;
     sl->olen = olen;
-    sl->by_worker = worker;
     if (sl->orphan) {
         slot_clear(sl);
         pthread_cond_signal(&p->room);
@@ -181,7 +180,7 @@ static void *worker_main(void *arg)
         while (!p->stopping && !(sl = oldest_queued(p))) pthread_cond_wait(&p->work, &p->lock);
         if (p->stopping) break;
         sl->state = SLOT_RUNNING;
-        run_slot(p, sl, s, true);
+        run_slot(p, sl, s);
     }
     pthread_mutex_unlock(&p->lock);
     return NULL;
@@ -323,7 +322,6 @@ static int take_answer(pms_pool *p, slot *sl, uint8_t *out, size_t cap, size_t *
             *olen = sl->olen;
         }
     }
-    if (sl->by_worker) p->taken_from_workers++;
     slot_clear(sl);
     pthread_cond_signal(&p->room);
     return ret;
@@ -341,14 +339,14 @@ int pms_pool_decrypt(pms_pool *p, int key, const uint8_t *enc, size_t len, uint8
     }
     if (sl->state == SLOT_QUEUED) {
         sl->state = SLOT_RUNNING;
-        run_slot(p, sl, &p->seats[0], false);
+        run_slot(p, sl, &p->seats[0]);
     }
     while (sl->state == SLOT_RUNNING) {
         /* A worker has it: do the next one meanwhile rather than idle. */
         slot *other = oldest_queued(p);
         if (other) {
             other->state = SLOT_RUNNING;
-            run_slot(p, other, &p->seats[0], false);
+            run_slot(p, other, &p->seats[0]);
         } else {
             pthread_cond_wait(&p->done, &p->lock);
         }
@@ -358,10 +356,10 @@ int pms_pool_decrypt(pms_pool *p, int key, const uint8_t *enc, size_t len, uint8
     return ret;
 }
 
-void pms_pool_counts(pms_pool *p, uint64_t *queued, uint64_t *from_workers)
+uint64_t pms_pool_queued(pms_pool *p)
 {
     pthread_mutex_lock(&p->lock);
-    *queued = p->next_order;
-    *from_workers = p->taken_from_workers;
+    uint64_t n = p->next_order;
     pthread_mutex_unlock(&p->lock);
+    return n;
 }

@@ -62,8 +62,7 @@ void pms_pool_advance(pms_pool *p, uint64_t tag);
 int pms_pool_decrypt(pms_pool *p, int key, const uint8_t *enc, size_t len, uint8_t *out, size_t out_cap,
                      size_t *olen);
 
-/* For the tests and the benchmark: how many requests were queued, and how
- * many answers a worker computed that the caller then took. */
-void pms_pool_counts(pms_pool *p, uint64_t *queued, uint64_t *from_workers);
+/* How many requests were queued so far (for the tests). */
+uint64_t pms_pool_queued(pms_pool *p);
 
 #endif

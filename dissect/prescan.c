@@ -7,24 +7,18 @@
 
 #include "dissect/cursor.h"
 #include "dissect/names.h"
+#include "dissect/record.h"
 
 enum {
-    RECORD_HEADER = 5,
-    RECORD_MAX = (1 << 14) + 2048,            /* the largest TLSCiphertext fragment */
     MESSAGE_HEADER = 4,
     HELLO_KEEP = 2 + 32 + 1 + 32 + 2,         /* a ServerHello up to its cipher suite, at most */
     EXCHANGE_KEEP = 2 + MBEDTLS_MPI_MAX_SIZE, /* a ClientKeyExchange with an RSA block */
-    CT_CHANGE_CIPHER_SPEC = 20,
-    CT_HANDSHAKE = 22,
-    CT_APPLICATION_DATA = 23,
-    HS_SERVER_HELLO = 2,
-    HS_CLIENT_KEY_EXCHANGE = 16,
 };
 
 typedef struct scan_dir {
     bool done;                     /* nothing more of interest can come */
     bool first_seen;               /* the first record header was read */
-    uint8_t header[RECORD_HEADER];
+    uint8_t header[TLS_RECORD_HEADER];
     size_t header_have;
     bool in_record;
     uint8_t record_type;
@@ -55,37 +49,30 @@ void prescan_close(prescan_flow *f)
     free(f);
 }
 
-/* Reads a record header; a first record with the high bit set is an
- * SSL 2.0 hello (two-byte header), skipped whole. */
+/* Reads a record header (record.c judges it); an SSL 2.0 hello, allowed
+ * only first, is skipped whole: its own header is two bytes long. */
 static void start_record(scan_dir *d)
 {
-    cursor h = cur_make(d->header, RECORD_HEADER);
-    uint8_t type = 0, major = 0, minor = 0;
-    uint16_t len = 0;
-    cur_u8(&h, &type);
-    cur_u8(&h, &major);
-    cur_u8(&h, &minor);
-    cur_u16(&h, &len);
-    bool first = !d->first_seen;
+    record_header h;
+    record_verdict v = record_header_parse(d->header, TLS_RECORD_HEADER, !d->first_seen, &h);
     d->first_seen = true;
-    if (first && (type & 0x80)) {
-        size_t v2_len = (size_t)(type & 0x7f) << 8 | major;
-        if (v2_len < RECORD_HEADER - 2) {
-            d->done = true;
-            return;
-        }
-        d->in_record = true;
-        d->record_type = 0;
-        d->record_left = v2_len - (RECORD_HEADER - 2);
-        return;
-    }
-    if (type < CT_CHANGE_CIPHER_SPEC || type > 24 || major != 3 || len > RECORD_MAX) {
+    if (v != RECORD_OK && v != RECORD_SSLV2_HELLO) {
         d->done = true;   /* not TLS, or out of step: the dissector will say */
         return;
     }
     d->in_record = true;
-    d->record_type = type;
-    d->record_left = len;
+    d->record_type = v == RECORD_OK ? h.type : 0;
+    d->record_left = h.header_len + h.body_len - TLS_RECORD_HEADER;
+}
+
+/* Adds bytes of c to a header being collected; true once it is whole. */
+static bool collect(cursor *c, uint8_t *header, size_t *have, size_t want)
+{
+    size_t n = want - *have;
+    if (n > cur_left(c)) n = cur_left(c);
+    cur_copy(c, header + *have, n);
+    *have += n;
+    return *have == want;
 }
 
 static void submit_exchange(const scan_dir *d, keyring *kr, uint64_t tag)
@@ -111,7 +98,7 @@ static void read_suite(prescan_flow *f, const scan_dir *d)
 static void end_message(prescan_flow *f, scan_dir *d, keyring *kr, uint64_t tag)
 {
     if (d->kept && d->kept_have == d->kept_cap) {
-        if (d->msg_type == HS_SERVER_HELLO) {
+        if (d->msg_type == HT_SERVER_HELLO) {
             read_suite(f, d);
             /* Any other key exchange needs no private key operation. */
             if (!f->rsa_exchange) f->dir[0].done = f->dir[1].done = true;
@@ -135,8 +122,8 @@ static void start_message(scan_dir *d)
     d->msg_type = type;
     d->msg_left = len;
     size_t keep = 0;
-    if (type == HS_SERVER_HELLO) keep = len < HELLO_KEEP ? len : HELLO_KEEP;
-    else if (type == HS_CLIENT_KEY_EXCHANGE && len <= EXCHANGE_KEEP) keep = len;
+    if (type == HT_SERVER_HELLO) keep = len < HELLO_KEEP ? len : HELLO_KEEP;
+    else if (type == HT_CLIENT_KEY_EXCHANGE && len <= EXCHANGE_KEEP) keep = len;
     if (keep) {
         d->kept = malloc(keep);
         d->kept_cap = d->kept ? keep : 0;
@@ -147,11 +134,7 @@ static void handshake_bytes(prescan_flow *f, scan_dir *d, keyring *kr, cursor *p
 {
     while (!cur_empty(part)) {
         if (!d->in_message) {
-            size_t n = MESSAGE_HEADER - d->msg_header_have;
-            if (n > cur_left(part)) n = cur_left(part);
-            cur_copy(part, d->msg_header + d->msg_header_have, n);
-            d->msg_header_have += n;
-            if (d->msg_header_have < MESSAGE_HEADER) return;
+            if (!collect(part, d->msg_header, &d->msg_header_have, MESSAGE_HEADER)) return;
             d->msg_header_have = 0;
             start_message(d);
             if (d->msg_left == 0) end_message(f, d, kr, tag);
@@ -175,11 +158,7 @@ static void scan(prescan_flow *f, scan_dir *d, keyring *kr, cursor *c, uint64_t 
 {
     while (!d->done && !cur_empty(c)) {
         if (!d->in_record) {
-            size_t n = RECORD_HEADER - d->header_have;
-            if (n > cur_left(c)) n = cur_left(c);
-            cur_copy(c, d->header + d->header_have, n);
-            d->header_have += n;
-            if (d->header_have < RECORD_HEADER) return;
+            if (!collect(c, d->header, &d->header_have, TLS_RECORD_HEADER)) return;
             d->header_have = 0;
             start_record(d);
             continue;

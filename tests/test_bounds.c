@@ -100,6 +100,27 @@ static void send_data(tcp *c, int from_server, const uint8_t *p, size_t n)
     }
 }
 
+/* Full-size handshake records of zeros from the client, the first starting
+ * a ClientHello that claims `claim` bytes, until `total` record bytes went. */
+static void send_hello_claiming(tcp *c, uint8_t *rec, uint32_t claim, size_t total)
+{
+    for (size_t sent = 0; sent < total; sent += 1 << 14) {
+        rec[0] = 22;
+        rec[1] = 3;
+        rec[2] = 3;
+        rec[3] = 0x40;
+        rec[4] = 0;
+        memset(rec + 5, 0, 1 << 14);
+        if (sent == 0) {
+            rec[5] = 1;
+            rec[6] = (uint8_t)(claim >> 16);
+            rec[7] = (uint8_t)(claim >> 8);
+            rec[8] = (uint8_t)claim;
+        }
+        send_data(c, 0, rec, 5 + (1 << 14));
+    }
+}
+
 static endpoint ep4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint16_t port)
 {
     endpoint e;
@@ -157,21 +178,7 @@ int main(void)
 
     /* A ClientHello claiming 2^24 - 1 bytes, sent in full-size records:
      * held up to the message cap, decoded once, given back. */
-    size_t claimed = 0xffffff + 4, sent = 0;
-    while (sent < claimed + 3 * (1 << 14)) {
-        rec[0] = 22;
-        rec[1] = 3;
-        rec[2] = 3;
-        rec[3] = 0x40;
-        rec[4] = 0;
-        memset(rec + 5, 0, 1 << 14);
-        if (sent == 0) {
-            rec[5] = 1;
-            rec[6] = rec[7] = rec[8] = 0xff;
-        }
-        send_data(&c, 0, rec, 5 + (1 << 14));
-        sent += 1 << 14;
-    }
+    send_hello_claiming(&c, rec, 0xffffff, 0xffffff + 4 + 3 * (1 << 14));
     /* A record header claiming 65,535 bytes, then 8 MB that hold no
      * believable record header: searched, never kept. */
     static const uint8_t bad[5] = { 23, 3, 3, 0xff, 0xff };
@@ -204,23 +211,7 @@ int main(void)
         c.seq[1] = 0x9000;
         send_seg(&c, 0, TCP_SYN, c.seq[0]++, NULL, 0);
         send_seg(&c, 1, TCP_SYN | TCP_ACK, c.seq[1]++, NULL, 0);
-        size_t claim = 15u * MB, body = 0;
-        for (int first = 1; body < 14u * MB; first = 0) {
-            rec[0] = 22;
-            rec[1] = 3;
-            rec[2] = 3;
-            rec[3] = 0x40;
-            rec[4] = 0;
-            memset(rec + 5, 0, 1 << 14);
-            if (first) {
-                rec[5] = 1;
-                rec[6] = (uint8_t)(claim >> 16);
-                rec[7] = (uint8_t)(claim >> 8);
-                rec[8] = (uint8_t)claim;
-            }
-            send_data(&c, 0, rec, 5 + (1 << 14));
-            body += 1 << 14;
-        }
+        send_hello_claiming(&c, rec, 15u * MB, 14u * MB);
     }
     sample();
     printf("six 15 MB claims: peak heap %.1f MB more, %llu skipped\n", (peak - base) / (double)MB,
