@@ -11,6 +11,7 @@
 #include "dissect/handshake.h"
 #include "dissect/names.h"
 #include "dissect/record.h"
+#include "dissect/sha256_block.h"
 
 /* Ports on which TLS is expected even when a capture starts in the middle
  * of a connection and the first bytes are not a record boundary. */
@@ -272,6 +273,9 @@ dissector *dissector_new(const dissect_config *cfg, sink *out)
     if (!d) return NULL;
     d->cfg = cfg;
     d->out = out;
+    /* Decides SHA-256's block function before any hashing (and links it
+     * in, so that mbedTLS's hashing uses it too). */
+    sha256_block_hw_available();
     /* The cache holds sessions (for decryption) and certificate keys (for
      * signatures, checked with or without secrets). */
     d->cache = crypto_cache_new(0);
