@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 
 #include "dissect/cursor.h"
+#include "dissect/format.h"
 
 /* Link-layer type numbers as files store them (LINKTYPE_*).  They equal
  * the DLT_* values libpcap reports on Linux; the capture source maps the
@@ -360,9 +361,9 @@ void endpoint_format(const endpoint *e, char *buf, size_t n)
     char addr[INET6_ADDRSTRLEN];
     if (!buf || n == 0) return;
     if (e->family == 4 && inet_ntop(AF_INET, e->addr, addr, sizeof addr))
-        snprintf(buf, n, "%s:%u", addr, (unsigned)e->port);
+        text_format(buf, n, "%s:%u", addr, (unsigned)e->port);
     else if (e->family == 6 && inet_ntop(AF_INET6, e->addr, addr, sizeof addr))
-        snprintf(buf, n, "[%s]:%u", addr, (unsigned)e->port);
+        text_format(buf, n, "[%s]:%u", addr, (unsigned)e->port);
     else
-        snprintf(buf, n, "?:%u", (unsigned)e->port);
+        text_format(buf, n, "?:%u", (unsigned)e->port);
 }

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dissect/format.h"
+
 struct arena_chunk {
     arena_chunk *next;
     size_t size, used;
@@ -64,12 +66,12 @@ char *arena_vprintf(arena *a, const char *fmt, va_list ap)
     char small[256];
     va_list ap2;
     va_copy(ap2, ap);
-    int n = vsnprintf(small, sizeof small, fmt, ap2);
+    int n = text_vformat(small, sizeof small, fmt, ap2);
     va_end(ap2);
     if (n < 0) return arena_strdup(a, "");
     char *s = arena_alloc(a, (size_t)n + 1);
     if ((size_t)n < sizeof small) memcpy(s, small, (size_t)n + 1);
-    else vsnprintf(s, (size_t)n + 1, fmt, ap);
+    else text_vformat(s, (size_t)n + 1, fmt, ap);
     return s;
 }
 

@@ -22,6 +22,7 @@
 #include <mbedtls/x509_crt.h>
 
 #include "dissect/cursor.h"
+#include "dissect/format.h"
 
 /* ------------------------------------------------------------------ */
 /* Bounded text building                                               */
@@ -64,7 +65,7 @@ static void tb_printf(tbuf *b, const char *fmt, ...)
     char tmp[512];
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+    int n = text_vformat(tmp, sizeof(tmp), fmt, ap);
     va_end(ap);
     if (n < 0) return;
     tb_putn(b, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
@@ -911,7 +912,7 @@ static unsigned store_add_buffer(cert_store *st, const uint8_t *buf, size_t len)
         size_t which = 0;
         for (size_t i = 0; i < sizeof(pem_labels) / sizeof(pem_labels[0]); i++) {
             char hdr[64];
-            snprintf(hdr, sizeof(hdr), "-----BEGIN %s-----", pem_labels[i]);
+            text_format(hdr, sizeof(hdr), "-----BEGIN %s-----", pem_labels[i]);
             const char *h = strstr(pos, hdr);
             if (h && (!best || h < best)) {
                 best = h;
@@ -920,8 +921,8 @@ static unsigned store_add_buffer(cert_store *st, const uint8_t *buf, size_t len)
         }
         if (!best) break;
         char hdr[64], ftr[64];
-        snprintf(hdr, sizeof(hdr), "-----BEGIN %s-----", pem_labels[which]);
-        snprintf(ftr, sizeof(ftr), "-----END %s-----", pem_labels[which]);
+        text_format(hdr, sizeof(hdr), "-----BEGIN %s-----", pem_labels[which]);
+        text_format(ftr, sizeof(ftr), "-----END %s-----", pem_labels[which]);
         mbedtls_pem_context pem;
         mbedtls_pem_init(&pem);
         size_t used = 0;
@@ -995,7 +996,7 @@ static int store_add_dir(cert_store *st, const char *path)
         if (e->d_name[0] == '.') continue;
         char full[4096];
         struct stat sb;
-        if ((size_t)snprintf(full, sizeof(full), "%s/%s", path, e->d_name) >= sizeof(full)) continue;
+        if ((size_t)text_format(full, sizeof(full), "%s/%s", path, e->d_name) >= sizeof(full)) continue;
         if (stat(full, &sb) != 0 || !S_ISREG(sb.st_mode)) continue;
         int n = store_add_file(st, full);
         if (n > 0) added += n;
@@ -1010,7 +1011,7 @@ static void set_err(char *err, size_t errlen, const char *fmt, ...)
     if (!err || !errlen) return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
+    text_vformat(err, errlen, fmt, ap);
     va_end(ap);
 }
 
@@ -1401,7 +1402,7 @@ static const char *validate_cached(cert_store *cas, const uint8_t *const *ders, 
     for (unsigned i = 0; i < VERDICT_CACHE; i++) {
         verdict_entry *e = &cas->verdicts[i];
         if (e->key && e->key_len == key_len && memcmp(e->key, cas->key, key_len) == 0) {
-            if (detail && detail_len) snprintf(detail, detail_len, "%s", e->detail);
+            if (detail && detail_len) text_format(detail, detail_len, "%s", e->detail);
             return e->verdict;
         }
     }
@@ -1414,7 +1415,7 @@ static const char *validate_cached(cert_store *cas, const uint8_t *const *ders, 
         memcpy(e->key, cas->key, key_len);
         e->key_len = key_len;
     }
-    if (detail && detail_len) snprintf(detail, detail_len, "%s", e->detail);
+    if (detail && detail_len) text_format(detail, detail_len, "%s", e->detail);
     return e->verdict;
 }
 

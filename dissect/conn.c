@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "dissect/format.h"
 #include "dissect/names.h"
 
 void conn_note(conn_state *c, const char *fmt, ...)
@@ -11,7 +12,7 @@ void conn_note(conn_state *c, const char *fmt, ...)
     char text[sizeof c->notes[0]];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    text_vformat(text, sizeof text, fmt, ap);
     va_end(ap);
     for (unsigned i = 0; i < c->n_notes; i++)
         if (strcmp(c->notes[i], text) == 0) return;

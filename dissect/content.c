@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "dissect/cursor.h"
+#include "dissect/format.h"
 #include "dissect/handshake.h"
 #include "dissect/names.h"
 #include "dissect/session_internal.h"
@@ -367,7 +368,7 @@ static char *printable(arena *a, const uint8_t *p, size_t n)
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') out[k++] = (char)p[i];
-        else k += (size_t)snprintf(out + k, 5, "\\x%02x", p[i]);
+        else k += (size_t)text_format(out + k, 5, "\\x%02x", p[i]);
     }
     out[k] = 0;
     return out;
@@ -616,7 +617,7 @@ void content_flush_keys(dissector *d, tls_flow *f)
         const char *name = field_child(x, "name")->value;
         count++;
         if (is_piece(name) || used >= sizeof chain) continue;
-        used += (size_t)snprintf(chain + used, sizeof chain - used, "%s%s", used ? " -> " : "", name);
+        used += (size_t)text_format(chain + used, sizeof chain - used, "%s%s", used ? " -> " : "", name);
     }
     /* The dialogue's words; how each secret was derived is in its fields
      * (and the key schedule view). */

@@ -10,6 +10,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "dissect/cursor.h"
+#include "dissect/format.h"
 #include "dissect/keylog.h"
 #include "dissect/keyring.h"
 #include "dissect/names.h"
@@ -350,7 +351,7 @@ static void set_detail(tls_crypto *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(t->detail, sizeof t->detail, fmt, ap);
+    text_vformat(t->detail, sizeof t->detail, fmt, ap);
     va_end(ap);
 }
 
@@ -364,7 +365,7 @@ static void emit(tls_crypto *t, const char *name, const uint8_t *v, size_t n, co
     char text[320];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(text, sizeof text, fmt, ap);
+    text_vformat(text, sizeof text, fmt, ap);
     va_end(ap);
     t->ev(t->ev_ctx, name, v, n, text);
 }
@@ -523,19 +524,19 @@ static void emit_key_material(tls_crypto *t, const tls_key_material *km, uint16_
     char name[48];
     for (int i = 0; i < 2; i++)
         if (km->mac_key_len) {
-            snprintf(name, sizeof name, "%s_write_mac_key", side[i]);
+            text_format(name, sizeof name, "%s_write_mac_key", side[i]);
             emit(t, name, km->mac_key[i], km->mac_key_len,
                  "Cut from the key block: the %s's record MAC key (%zu bytes).", side[i], km->mac_key_len);
         }
     for (int i = 0; i < 2; i++)
         if (km->key_len) {
-            snprintf(name, sizeof name, "%s_write_key", side[i]);
+            text_format(name, sizeof name, "%s_write_key", side[i]);
             emit(t, name, km->key[i], km->key_len,
                  "Cut from the key block: the %s's encryption key (%zu bytes).", side[i], km->key_len);
         }
     for (int i = 0; i < 2; i++)
         if (km->iv_len) {
-            snprintf(name, sizeof name, "%s_write_iv", side[i]);
+            text_format(name, sizeof name, "%s_write_iv", side[i]);
             emit(t, name, km->iv[i], km->iv_len, "%s",
                  km->iv_len == 4 ? (i ? "Cut from the key block: the server's implicit nonce salt (4 bytes; each record adds 8 explicit bytes)."
                                       : "Cut from the key block: the client's implicit nonce salt (4 bytes; each record adds 8 explicit bytes).")
@@ -826,9 +827,9 @@ static protect_ctx *ctx13(tls_crypto *t, prf_hash h, tls_cipher_alg cipher, cons
     protect_ctx *pc = make_ctx(t, TLS_VERSION_TLS13, cipher, MAC_NONE, key, kl, iv, ivl, NULL, 0);
     if (pc && announce) {
         char name[64];
-        snprintf(name, sizeof name, "%s_%s_key", side, what);
+        text_format(name, sizeof name, "%s_%s_key", side, what);
         emit(t, name, key, kl, "HKDF-Expand-Label(%s, \"key\", \"\", %zu)", secret_name, kl);
-        snprintf(name, sizeof name, "%s_%s_iv", side, what);
+        text_format(name, sizeof name, "%s_%s_iv", side, what);
         emit(t, name, iv, ivl, "HKDF-Expand-Label(%s, \"iv\", \"\", 12); each record's nonce is this "
              "XOR its sequence number", secret_name);
     }
@@ -908,8 +909,8 @@ static void key_update13(tls_crypto *t, direction dir)
     mbedtls_platform_zeroize(next, sizeof next);
     ds->app_generation++;
     char name[64], prev[64];
-    snprintf(name, sizeof name, "%s_application_traffic_secret_%u", dir_word(dir), ds->app_generation);
-    snprintf(prev, sizeof prev, "%s_application_traffic_secret_%u", dir_word(dir), ds->app_generation - 1);
+    text_format(name, sizeof name, "%s_application_traffic_secret_%u", dir_word(dir), ds->app_generation);
+    text_format(prev, sizeof prev, "%s_application_traffic_secret_%u", dir_word(dir), ds->app_generation - 1);
     emit(t, name, ds->app_secret, prf_hash_len(t->h13),
          "KeyUpdate: HKDF-Expand-Label(%s, \"traffic upd\", \"\", %zu); the %s's next records use "
          "keys from it.", prev, prf_hash_len(t->h13), dir_word(dir));
@@ -1364,7 +1365,7 @@ static crypto_signature sig_result(tls_crypto *t, crypto_signature r, const char
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(t->sig_detail, sizeof t->sig_detail, fmt, ap);
+    text_vformat(t->sig_detail, sizeof t->sig_detail, fmt, ap);
     va_end(ap);
     t->sig = r;
     return r;
@@ -1622,8 +1623,8 @@ static const char *md_label(mbedtls_md_type_t md)
 /* "RSA-PSS with SHA-256", ... */
 static const char *scheme_label(char *buf, size_t n, sig_scheme s)
 {
-    if (s.md5_sha1) snprintf(buf, n, "RSA PKCS#1 v1.5 over MD5 and SHA-1");
-    else snprintf(buf, n, "%s with %s",
+    if (s.md5_sha1) text_format(buf, n, "RSA PKCS#1 v1.5 over MD5 and SHA-1");
+    else text_format(buf, n, "%s with %s",
                   s.kind == SK_RSA_PSS ? "RSA-PSS" : s.kind == SK_ECDSA ? "ECDSA" : "RSA PKCS#1 v1.5",
                   md_label(s.md));
     return buf;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dissect/hs_internal.h"
+#include "dissect/format.h"
 
 
 static bool is_client_side(const ext_ctx *x)
@@ -93,7 +94,7 @@ field *ext_protocol_list(ext_body *e, const char *name, char *joined, size_t joi
         if (joined && k + 2 < joined_cap) {
             char esc[256];
             hs_escape(esc, sizeof esc, p, len);
-            k += (size_t)snprintf(joined + k, joined_cap - k, "%s%s", n ? "," : "", esc);
+            k += (size_t)text_format(joined + k, joined_cap - k, "%s%s", n ? "," : "", esc);
             if (k >= joined_cap) k = joined_cap - 1;
         }
         n++;
@@ -435,7 +436,7 @@ bool ext_decode_block(ext_ctx *x, field *parent, cursor *cur)
         cursor body;
         cur_sub(&blk, len, &body);
         char what[96];
-        snprintf(what, sizeof what, "the %s extension", name ? name : "unknown");
+        text_format(what, sizeof what, "the %s extension", name ? name : "unknown");
         ext_body e = { x, s, obj, &body, what };
         if (decode_body(&e, type)) hs_trailing(s, obj, &body, what);
         x->count++;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dissect/fingerprint.h"
+#include "dissect/format.h"
 #include "dissect/handshake.h"
 #include "dissect/hs_internal.h"
 
@@ -108,12 +109,12 @@ static void summarize_client_hello(const conn_state *c, step *s)
     for (unsigned i = 0; i < c->n_offered_versions; i++)
         if (i == 0 || c->offered_versions[i] > top) top = c->offered_versions[i];
     const char *vn = tls_version_name(top);
-    k += (size_t)snprintf(buf + k, sizeof buf - k, "%s, %u suite%s", vn ? vn : "unknown version",
+    k += (size_t)text_format(buf + k, sizeof buf - k, "%s, %u suite%s", vn ? vn : "unknown version",
                           c->n_offered_suites, c->n_offered_suites == 1 ? "" : "s");
-    if (c->sni[0] && k < sizeof buf) k += (size_t)snprintf(buf + k, sizeof buf - k, ", SNI %s", c->sni);
+    if (c->sni[0] && k < sizeof buf) k += (size_t)text_format(buf + k, sizeof buf - k, ", SNI %s", c->sni);
     if (c->alpn_offered[0] && k < sizeof buf)
-        k += (size_t)snprintf(buf + k, sizeof buf - k, ", ALPN %s", c->alpn_offered);
-    if (c->client_offered_psk && k < sizeof buf) snprintf(buf + k, sizeof buf - k, ", PSK");
+        k += (size_t)text_format(buf + k, sizeof buf - k, ", ALPN %s", c->alpn_offered);
+    if (c->client_offered_psk && k < sizeof buf) text_format(buf + k, sizeof buf - k, ", PSK");
     step_summarize(s, "%s", buf);
 }
 
@@ -216,20 +217,20 @@ static void summarize_server_hello(const conn_state *c, step *s, bool hrr, uint1
     char buf[300];
     if (hrr) {
         if (x->has_key_share)
-            snprintf(buf, sizeof buf, "HelloRetryRequest, group %s",
+            text_format(buf, sizeof buf, "HelloRetryRequest, group %s",
                      hs_group_name(x->key_share_group) ? hs_group_name(x->key_share_group) : "unknown");
         else
-            snprintf(buf, sizeof buf, "HelloRetryRequest%s", x->has_cookie ? ", cookie" : "");
+            text_format(buf, sizeof buf, "HelloRetryRequest%s", x->has_cookie ? ", cookie" : "");
         step_summarize(s, "%s", buf);
         return;
     }
-    size_t k = (size_t)snprintf(buf, sizeof buf, "%s, %s", vn ? vn : "unknown version", sn ? sn : "unknown suite");
+    size_t k = (size_t)text_format(buf, sizeof buf, "%s, %s", vn ? vn : "unknown version", sn ? sn : "unknown suite");
     if (x->has_key_share && k < sizeof buf) {
         const char *gn = hs_group_name(x->key_share_group);
-        k += (size_t)snprintf(buf + k, sizeof buf - k, ", %s", gn ? gn : "unknown group");
+        k += (size_t)text_format(buf + k, sizeof buf - k, ", %s", gn ? gn : "unknown group");
     }
-    if (c->resumed && k < sizeof buf) k += (size_t)snprintf(buf + k, sizeof buf - k, ", resumed");
-    if (x->has_alpn && k < sizeof buf) snprintf(buf + k, sizeof buf - k, ", ALPN %s", x->alpn);
+    if (c->resumed && k < sizeof buf) k += (size_t)text_format(buf + k, sizeof buf - k, ", resumed");
+    if (x->has_alpn && k < sizeof buf) text_format(buf + k, sizeof buf - k, ", ALPN %s", x->alpn);
     step_summarize(s, "%s", buf);
 }
 
@@ -351,7 +352,7 @@ done:
         /* The server echoes the session id the client offered: resumption. */
         c->resumed = true;
     }
-    if (x.has_alpn) snprintf(c->alpn, sizeof c->alpn, "%s", x.alpn);
+    if (x.has_alpn) text_format(c->alpn, sizeof c->alpn, "%s", x.alpn);
     (void)comp;
     summarize_server_hello(c, s, false, version, suite, &x);
     narrate_server_hello(c, s, downgrade);

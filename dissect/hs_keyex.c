@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dissect/hs_internal.h"
+#include "dissect/format.h"
 
 static const char *curve_type_name(uint8_t v)
 {
@@ -125,14 +126,14 @@ static void summarize_kx(step *s, const kx_narration *k, bool server)
 {
     char buf[200];
     const char *kn = k->known ? tls_kx_name(k->kx) : "unknown key exchange";
-    size_t n = (size_t)snprintf(buf, sizeof buf, "%s", kn ? kn : "?");
+    size_t n = (size_t)text_format(buf, sizeof buf, "%s", kn ? kn : "?");
     if (k->has_group && n < sizeof buf) {
         const char *g = hs_group_name(k->group);
-        n += (size_t)snprintf(buf + n, sizeof buf - n, " %s", g ? g : "unknown group");
+        n += (size_t)text_format(buf + n, sizeof buf - n, " %s", g ? g : "unknown group");
     }
-    if (k->p_bits && n < sizeof buf) n += (size_t)snprintf(buf + n, sizeof buf - n, " %u-bit", k->p_bits);
-    if (k->sigalg && n < sizeof buf) n += (size_t)snprintf(buf + n, sizeof buf - n, ", %s", k->sigalg);
-    if (!server && k->length && n < sizeof buf) snprintf(buf + n, sizeof buf - n, ", %zu bytes", k->length);
+    if (k->p_bits && n < sizeof buf) n += (size_t)text_format(buf + n, sizeof buf - n, " %u-bit", k->p_bits);
+    if (k->sigalg && n < sizeof buf) n += (size_t)text_format(buf + n, sizeof buf - n, ", %s", k->sigalg);
+    if (!server && k->length && n < sizeof buf) text_format(buf + n, sizeof buf - n, ", %zu bytes", k->length);
     step_summarize(s, "%s", buf);
 }
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dissect/certificate.h"
+#include "dissect/format.h"
 #include "dissect/hs_internal.h"
 
 /* TLS 1.3 when the ServerHello said so; without it, a guess from the
@@ -106,7 +107,7 @@ done:
             const char *v = certificate_validate(c->cfg->cas, ders, lens, n < CHAIN_MAX ? n : CHAIN_MAX,
                                                  c->sni[0] ? c->sni : NULL, s->ts, detail, sizeof detail);
             if (v) {
-                snprintf(c->server_cert.validation, sizeof c->server_cert.validation, "%s", v);
+                text_format(c->server_cert.validation, sizeof c->server_cert.validation, "%s", v);
                 field_text(s, NULL, "validation", 0, s->nbytes, "%s", v);
                 if (detail[0]) {
                     field_text(s, NULL, "validation_detail", 0, s->nbytes, "%s", detail);
@@ -301,7 +302,7 @@ void hs_encrypted_extensions(conn_state *c, step *s, cursor *cur)
     x.msg = EXT_ENCRYPTED_EXTENSIONS;
     ext_decode_block(&x, NULL, cur);
     hs_trailing(s, NULL, cur, "the extensions");
-    if (x.has_alpn) snprintf(c->alpn, sizeof c->alpn, "%s", x.alpn);
+    if (x.has_alpn) text_format(c->alpn, sizeof c->alpn, "%s", x.alpn);
     if (x.early_data) conn_note(c, "The server accepted the client's early (0-RTT) data.");
     if (x.has_alpn) step_summarize(s, "%u extension%s, ALPN %s", x.count, x.count == 1 ? "" : "s", x.alpn);
     else step_summarize(s, "%u extension%s", x.count, x.count == 1 ? "" : "s");
@@ -354,7 +355,7 @@ void hs_key_update(conn_state *c, step *s, cursor *cur)
 void hs_empty_message(conn_state *c, step *s, cursor *cur)
 {
     char what[64];
-    snprintf(what, sizeof what, "the header (a %s has no body)", s->name);
+    text_format(what, sizeof what, "the header (a %s has no body)", s->name);
     hs_trailing(s, NULL, cur, what);
     narrate_simple(c, s);
 }
@@ -385,7 +386,7 @@ void hs_next_protocol(conn_state *c, step *s, cursor *cur)
         size_t n;
         cur_skip_rest(&in, &p, &n);
         field *f = hs_text(s, NULL, "selected_protocol", off, p, n);
-        if (!c->alpn[0]) snprintf(c->alpn, sizeof c->alpn, "%s", f->value);
+        if (!c->alpn[0]) text_format(c->alpn, sizeof c->alpn, "%s", f->value);
         step_summarize(s, "%s", f->value);
         if (hs_opaque(s, NULL, "padding", cur, 1, NULL, NULL)) hs_trailing(s, NULL, cur, "the padding");
     }

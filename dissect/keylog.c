@@ -10,6 +10,7 @@
 #include <mbedtls/platform_util.h>
 
 #include "dissect/cursor.h"
+#include "dissect/format.h"
 
 typedef struct kl_entry {
     uint8_t label;
@@ -98,7 +99,7 @@ static void warn(keylog *kl, const char *fmt, ...)
     char buf[320];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
+    text_vformat(buf, sizeof buf, fmt, ap);
     va_end(ap);
     char *w = strdup(buf);
     if (!w) {
@@ -473,7 +474,7 @@ static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t 
     }
     FILE *fp = f->fp ? f->fp : fopen(f->path, "rb");
     if (!fp) {
-        if (err) snprintf(err, errlen, "%s: cannot open the key log: %s", f->path, strerror(errno));
+        if (err) text_format(err, errlen, "%s: cannot open the key log: %s", f->path, strerror(errno));
         else if (!f->open_warned) warn(kl, "%s: cannot open the key log again: %s", f->path, strerror(errno));
         f->open_warned = true;
         return -1;
@@ -493,7 +494,7 @@ static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t 
     size_t bufcap = READ_CHUNK + KEYLOG_MAX_LINE + 2;
     uint8_t *buf = malloc(bufcap);
     if (!buf) {
-        if (err) snprintf(err, errlen, "%s: out of memory", f->path);
+        if (err) text_format(err, errlen, "%s: out of memory", f->path);
         return -1;
     }
     size_t have = 0;
@@ -504,7 +505,7 @@ static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t 
         bool eof = got < bufcap - have;
         have += got;
         if (ferror(fp)) {
-            if (err) snprintf(err, errlen, "%s: cannot read the key log: %s", f->path, strerror(errno));
+            if (err) text_format(err, errlen, "%s: cannot read the key log: %s", f->path, strerror(errno));
             mbedtls_platform_zeroize(buf, bufcap);
             free(buf);
                 return -1;
@@ -548,14 +549,14 @@ static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t 
 long keylog_add_file(keylog *kl, const char *path, char *err, size_t errlen)
 {
     if (kl->n_files == KEYLOG_MAX_FILES) {
-        snprintf(err, errlen, "%s: too many key log files (at most %d)", path, KEYLOG_MAX_FILES);
+        text_format(err, errlen, "%s: too many key log files (at most %d)", path, KEYLOG_MAX_FILES);
         return -1;
     }
     kl_file *f = &kl->files[kl->n_files];
     memset(f, 0, sizeof *f);
     f->path = strdup(path);
     if (!f->path) {
-        snprintf(err, errlen, "%s: out of memory", path);
+        text_format(err, errlen, "%s: out of memory", path);
         return -1;
     }
     long r = read_file(kl, f, true, err, errlen);

@@ -16,6 +16,7 @@
 #include <mbedtls/rsa.h>
 
 #include "dissect/cursor.h"
+#include "dissect/format.h"
 #include "dissect/pms_pool.h"
 
 struct server_key {
@@ -298,14 +299,14 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
                                   const char *password, char *msg, size_t msglen)
 {
     if (kr->n == KEYRING_MAX_KEYS) {
-        snprintf(msg, msglen, "%s: too many keys (at most %d)", name, KEYRING_MAX_KEYS);
+        text_format(msg, msglen, "%s: too many keys (at most %d)", name, KEYRING_MAX_KEYS);
         return KEYRING_ERROR;
     }
     bool pem = has_text(data, len, "-----BEGIN");
     /* mbedTLS wants PEM text NUL-terminated, the NUL counted. */
     uint8_t *buf = malloc(len + 1);
     if (!buf) {
-        snprintf(msg, msglen, "%s: out of memory", name);
+        text_format(msg, msglen, "%s: out of memory", name);
         return KEYRING_ERROR;
     }
     memcpy(buf, data, len);
@@ -318,10 +319,10 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
     if (!k) {
         mbedtls_platform_zeroize(buf, len + 1);
         free(buf);
-        snprintf(msg, msglen, "%s: out of memory", name);
+        text_format(msg, msglen, "%s: out of memory", name);
         return KEYRING_ERROR;
     }
-    snprintf(k->name, sizeof k->name, "%s", name);
+    text_format(k->name, sizeof k->name, "%s", name);
     mbedtls_pk_init(&k->pk);
     int r = mbedtls_pk_parse_key(&k->pk, buf, buflen, pw, pwlen);
     bool too_costly = false;
@@ -367,7 +368,7 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
     mbedtls_platform_zeroize(buf, len + 1);
     free(buf);
     if (too_costly) {
-        snprintf(msg, msglen, "%s is encrypted with more than %u PBKDF2 iterations, which would take minutes to "
+        text_format(msg, msglen, "%s is encrypted with more than %u PBKDF2 iterations, which would take minutes to "
                  "try: decrypt it first (openssl pkey) or re-encrypt it with fewer (openssl pkcs8 -topk8 -iter)",
                  name, (unsigned)KEYRING_MAX_PBKDF2_ITERATIONS);
         mbedtls_pk_free(&k->pk);
@@ -376,22 +377,22 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
     }
     if (r != 0) {
         if (r == MBEDTLS_ERR_PK_PASSWORD_REQUIRED)
-            snprintf(msg, msglen, "%s needs a password: give --key-password or set TLSVIEW_KEY_PASSWORD", name);
+            text_format(msg, msglen, "%s needs a password: give --key-password or set TLSVIEW_KEY_PASSWORD", name);
         else if (r == MBEDTLS_ERR_PK_PASSWORD_MISMATCH)
-            snprintf(msg, msglen, "%s is encrypted: the password is wrong", name);
+            text_format(msg, msglen, "%s is encrypted: the password is wrong", name);
         else if (is_cert)
-            snprintf(msg, msglen, "%s is a certificate, not a private key: give the server's private key file", name);
+            text_format(msg, msglen, "%s is a certificate, not a private key: give the server's private key file", name);
         else if (is_pub)
-            snprintf(msg, msglen, "%s is a public key: decryption needs the server's private key", name);
+            text_format(msg, msglen, "%s is a public key: decryption needs the server's private key", name);
         else
-            snprintf(msg, msglen, "%s is not a private key tlsview can read: expected PEM or DER, PKCS#1 or PKCS#8", name);
+            text_format(msg, msglen, "%s is not a private key tlsview can read: expected PEM or DER, PKCS#1 or PKCS#8", name);
         mbedtls_pk_free(&k->pk);
         free(k);
         return KEYRING_ERROR;
     }
     kr->keys[kr->n++] = k;
     if (!server_key_is_rsa(k)) {
-        snprintf(msg, msglen,
+        text_format(msg, msglen,
                  "%s is a %zu-bit %s key: kept to recognise its server, but it cannot decrypt "
                  "anything (only RSA key exchange can be decrypted with a server key; use a key log, -l)",
                  name, server_key_bits(k), server_key_type(k));
@@ -406,13 +407,13 @@ keyring_result keyring_add_file(keyring *kr, const char *path, const char *passw
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        snprintf(msg, msglen, "%s: cannot open the key file: %s", path, strerror(errno));
+        text_format(msg, msglen, "%s: cannot open the key file: %s", path, strerror(errno));
         return KEYRING_ERROR;
     }
     uint8_t *data = malloc(KEYRING_MAX_FILE + 1);
     if (!data) {
         fclose(fp);
-        snprintf(msg, msglen, "%s: out of memory", path);
+        text_format(msg, msglen, "%s: out of memory", path);
         return KEYRING_ERROR;
     }
     size_t n = fread(data, 1, KEYRING_MAX_FILE + 1, fp);
@@ -420,13 +421,13 @@ keyring_result keyring_add_file(keyring *kr, const char *path, const char *passw
     fclose(fp);
     keyring_result res;
     if (err) {
-        snprintf(msg, msglen, "%s: cannot read the key file", path);
+        text_format(msg, msglen, "%s: cannot read the key file", path);
         res = KEYRING_ERROR;
     } else if (n > KEYRING_MAX_FILE) {
-        snprintf(msg, msglen, "%s is larger than %d bytes: not a key file", path, KEYRING_MAX_FILE);
+        text_format(msg, msglen, "%s is larger than %d bytes: not a key file", path, KEYRING_MAX_FILE);
         res = KEYRING_ERROR;
     } else if (n == 0) {
-        snprintf(msg, msglen, "%s is empty: expected a private key", path);
+        text_format(msg, msglen, "%s is empty: expected a private key", path);
         res = KEYRING_ERROR;
     } else {
         res = keyring_add_buffer(kr, path, data, n, password, msg, msglen);

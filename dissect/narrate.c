@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "dissect/handshake.h"
+#include "dissect/format.h"
 #include "dissect/hs_internal.h"
 
 const char *hs_who(direction d) { return d == DIR_C2S ? "Client" : "Server"; }
@@ -22,10 +23,10 @@ static const char *article(const char *w) { return starts_with_vowel_sound(w) ? 
 
 static void duration(uint32_t secs, char *out, size_t cap)
 {
-    if (secs && secs % 86400 == 0) snprintf(out, cap, "%u day%s", secs / 86400, secs == 86400 ? "" : "s");
-    else if (secs && secs % 3600 == 0) snprintf(out, cap, "%u hour%s", secs / 3600, secs == 3600 ? "" : "s");
-    else if (secs && secs % 60 == 0) snprintf(out, cap, "%u minute%s", secs / 60, secs == 60 ? "" : "s");
-    else snprintf(out, cap, "%u second%s", secs, secs == 1 ? "" : "s");
+    if (secs && secs % 86400 == 0) text_format(out, cap, "%u day%s", secs / 86400, secs == 86400 ? "" : "s");
+    else if (secs && secs % 3600 == 0) text_format(out, cap, "%u hour%s", secs / 3600, secs == 3600 ? "" : "s");
+    else if (secs && secs % 60 == 0) text_format(out, cap, "%u minute%s", secs / 60, secs == 60 ? "" : "s");
+    else text_format(out, cap, "%u second%s", secs, secs == 1 ? "" : "s");
 }
 
 /* "h2,http/1.1" -> "h2 or http/1.1", "a,b,c" -> "a, b or c". */
@@ -75,7 +76,7 @@ static void version_list(const uint16_t *v, unsigned n, char *out, size_t cap)
     out[0] = '\0';
     for (unsigned i = 0; i < m && k < cap; i++) {
         char fallback[16];
-        snprintf(fallback, sizeof fallback, "0x%04x", sorted[i]);
+        text_format(fallback, sizeof fallback, "0x%04x", sorted[i]);
         const char *name = or_unknown(tls_version_name(sorted[i]), fallback);
         const char *space = strchr(name, ' ');
         char fam[16] = "";
@@ -84,9 +85,9 @@ static void version_list(const uint16_t *v, unsigned n, char *out, size_t cap)
             fam[space - name] = '\0';
         }
         const char *shown = fam[0] && strcmp(fam, family) == 0 ? space + 1 : name;
-        snprintf(family, sizeof family, "%s", fam);
+        text_format(family, sizeof family, "%s", fam);
         const char *sep = i == 0 ? "" : i == m - 1 ? " and " : ", ";
-        k += (size_t)snprintf(out + k, cap - k, "%s%s", sep, shown);
+        k += (size_t)text_format(out + k, cap - k, "%s%s", sep, shown);
     }
 }
 
@@ -106,10 +107,10 @@ void narrate_client_hello(const conn_state *c, step *s, bool second_hello, bool 
     if (c->n_offered_versions) {
         version_list(c->offered_versions, c->n_offered_versions, versions, sizeof versions);
     } else {
-        snprintf(versions, sizeof versions, "up to %s",
+        text_format(versions, sizeof versions, "up to %s",
                  or_unknown(tls_version_name(c->client_legacy_version), "an unknown version"));
     }
-    snprintf(first, sizeof first, "%s", or_unknown(tls_cipher_suite_name(c->first_suite), "an unknown suite"));
+    text_format(first, sizeof first, "%s", or_unknown(tls_cipher_suite_name(c->first_suite), "an unknown suite"));
     const char *hello = renegotiation ? "Hello again — let's renegotiate this connection, under the encryption we "
                                         "already share!"
                         : second_hello ? "Hello again!" : "Hello!";
@@ -236,14 +237,14 @@ void narrate_certificate(const conn_state *c, step *s, unsigned n_certs, size_t 
         return;
     }
     char subject[300], issuer[300], tail[200] = "";
-    if (leaf->subject_cn[0]) snprintf(subject, sizeof subject, "CN=%s", leaf->subject_cn);
-    else snprintf(subject, sizeof subject, "%s", leaf->subject[0] ? leaf->subject : "no subject");
-    if (leaf->issuer_cn[0]) snprintf(issuer, sizeof issuer, "CN=%s", leaf->issuer_cn);
-    else snprintf(issuer, sizeof issuer, "%s", leaf->issuer[0] ? leaf->issuer : "an unnamed issuer");
+    if (leaf->subject_cn[0]) text_format(subject, sizeof subject, "CN=%s", leaf->subject_cn);
+    else text_format(subject, sizeof subject, "%s", leaf->subject[0] ? leaf->subject : "no subject");
+    if (leaf->issuer_cn[0]) text_format(issuer, sizeof issuer, "CN=%s", leaf->issuer_cn);
+    else text_format(issuer, sizeof issuer, "%s", leaf->issuer[0] ? leaf->issuer : "an unnamed issuer");
     size_t k = 0;
-    if (leaf->not_after[0]) k += (size_t)snprintf(tail + k, sizeof tail - k, ", valid until %s", leaf->not_after);
+    if (leaf->not_after[0]) k += (size_t)text_format(tail + k, sizeof tail - k, ", valid until %s", leaf->not_after);
     if (leaf->key_desc[0] && k < sizeof tail)
-        snprintf(tail + k, sizeof tail - k, ", %s %s", article(leaf->key_desc), leaf->key_desc);
+        text_format(tail + k, sizeof tail - k, ", %s %s", article(leaf->key_desc), leaf->key_desc);
     step_narrate(s, "%s: Here is my certificate%s: %s, issued by %s%s.", who, client ? ", as you asked" : "", subject,
                  issuer, tail);
     if (n_certs > 1)
@@ -268,13 +269,13 @@ static void kx_what(const kx_narration *k, char *out, size_t cap)
 {
     if (k->ec && k->has_group) {
         const char *g = group_or(k->group);
-        snprintf(out, cap, "%s %s key exchange", article(g), g);
+        text_format(out, cap, "%s %s key exchange", article(g), g);
     } else if (k->ec) {
-        snprintf(out, cap, "an elliptic-curve Diffie-Hellman key exchange");
+        text_format(out, cap, "an elliptic-curve Diffie-Hellman key exchange");
     } else if (k->dh && k->p_bits) {
-        snprintf(out, cap, "a %u-bit Diffie-Hellman key exchange", k->p_bits);
+        text_format(out, cap, "a %u-bit Diffie-Hellman key exchange", k->p_bits);
     } else {
-        snprintf(out, cap, "a Diffie-Hellman key exchange");
+        text_format(out, cap, "a Diffie-Hellman key exchange");
     }
 }
 
@@ -382,7 +383,7 @@ void narrate_certificate_verify(const conn_state *c, step *s, const char *sigalg
     (void)c;
     (void)sig_len;
     char alg[96] = "";
-    if (sigalg) snprintf(alg, sizeof alg, " (%s)", sigalg);
+    if (sigalg) text_format(alg, sizeof alg, " (%s)", sigalg);
     if (s->dir == DIR_S2C)
         step_narrate(s, "Server: Here is a signature over the whole handshake so far, made with my certificate's "
                         "private key%s: proof that the certificate is mine.", alg);
@@ -430,11 +431,11 @@ void narrate_encrypted_extensions(const conn_state *c, step *s, const ext_ctx *x
     size_t k = 0;
     bool sni_ack = false;
     for (size_t i = 0; i < x->n_types; i++) sni_ack |= x->types[i] == 0;
-    if (x->has_alpn) k += (size_t)snprintf(items + k, sizeof items - k, "%swe'll speak %s", k ? "; " : "", x->alpn);
+    if (x->has_alpn) k += (size_t)text_format(items + k, sizeof items - k, "%swe'll speak %s", k ? "; " : "", x->alpn);
     if (x->early_data && k < sizeof items)
-        k += (size_t)snprintf(items + k, sizeof items - k, "%sI accept your early data", k ? "; " : "");
+        k += (size_t)text_format(items + k, sizeof items - k, "%sI accept your early data", k ? "; " : "");
     if (sni_ack && k < sizeof items)
-        snprintf(items + k, sizeof items - k, "%sI am the site you named", k ? "; " : "");
+        text_format(items + k, sizeof items - k, "%sI am the site you named", k ? "; " : "");
     if (items[0]) step_narrate(s, "Server: A few more settings, now encrypted: %s.", items);
     else if (x->count)
         step_narrate(s, "Server: A few more settings (%u extension%s), the first message under encryption.", x->count,

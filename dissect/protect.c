@@ -18,6 +18,7 @@
 #endif
 
 #include "dissect/cursor.h"
+#include "dissect/format.h"
 
 typedef enum pkind {
     PK_NULL,        /* MAC only */
@@ -147,7 +148,7 @@ static void set_detail(protect_ctx *pc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(pc->detail, sizeof pc->detail, fmt, ap);
+    text_vformat(pc->detail, sizeof pc->detail, fmt, ap);
     va_end(ap);
 }
 
@@ -299,9 +300,9 @@ protect_ctx *protect_new(const protect_params *p, const char **why)
     if (p->iv_len) memcpy(pc->iv, p->iv, p->iv_len);
     pc->iv_len = p->iv_len;
     if (aead)
-        snprintf(pc->desc, sizeof pc->desc, "%s", cipher_label(p->cipher));
+        text_format(pc->desc, sizeof pc->desc, "%s", cipher_label(p->cipher));
     else
-        snprintf(pc->desc, sizeof pc->desc, "%s with %s%s%s", cipher_label(p->cipher),
+        text_format(pc->desc, sizeof pc->desc, "%s with %s%s%s", cipher_label(p->cipher),
                  pc->ssl3 ? "SSL3-MAC-" : "HMAC-", mac_label(p->mac),
                  pc->etm ? " (encrypt-then-MAC)" : "");
     if (why) *why = NULL;

@@ -1,5 +1,6 @@
 #include "dissect/session.h"
 
+#include "dissect/format.h"
 #include "dissect/session_internal.h"
 
 #include <stdio.h>
@@ -238,7 +239,7 @@ static void direction_bytes(dissector *d, tls_flow *f, direction dir, const uint
             const uint8_t *bad = ds->record.len ? ds->record.data : head;
             size_t show = ds->record.len ? ds->record.len : (avail < 16 ? avail : 16);
             char what[96];
-            snprintf(what, sizeof what, "%s (type %u, version 0x%04x)", h.problem, h.type, h.version);
+            text_format(what, sizeof what, "%s (type %u, version 0x%04x)", h.problem, h.type, h.version);
             d->stats.malformed_records++;
             content_malformed(d, f, dir, ts, bad, show, what);
             ds->resync = true;
@@ -318,8 +319,8 @@ tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
     (void)ts;
     tls_flow *f = calloc(1, sizeof(*f));
     if (!f) return NULL;
-    snprintf(f->addr[0], CONN_ADDR_MAX, "%s", side0);
-    snprintf(f->addr[1], CONN_ADDR_MAX, "%s", side1);
+    text_format(f->addr[0], CONN_ADDR_MAX, "%s", side0);
+    text_format(f->addr[1], CONN_ADDR_MAX, "%s", side1);
     f->port[0] = port0;
     f->port[1] = port1;
     f->d = d;
