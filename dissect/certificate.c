@@ -16,7 +16,6 @@
 #include <mbedtls/error.h>
 #include <mbedtls/md.h>
 #include <mbedtls/oid.h>
-#include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
@@ -899,38 +898,92 @@ static bool store_add_der(cert_store *st, const uint8_t *der, size_t len)
 
 static const char *const pem_labels[] = { "CERTIFICATE", "TRUSTED CERTIFICATE", "X509 CERTIFICATE" };
 
-/* Loads every certificate of a PEM text (NUL-terminated) or one DER
- * certificate; returns how many were usable. */
+/* One base64 character's value, or -1. */
+static int base64_value(uint8_t ch)
+{
+    if (ch >= 'A' && ch <= 'Z') return ch - 'A';
+    if (ch >= 'a' && ch <= 'z') return ch - 'a' + 26;
+    if (ch >= '0' && ch <= '9') return ch - '0' + 52;
+    if (ch == '+') return 62;
+    if (ch == '/') return 63;
+    return -1;
+}
+
+/* The base64 body of a PEM block (RFC 7468: line breaks and spaces
+ * anywhere, '=' only at the end) into out, which has room for
+ * 3/4 of the text.  Returns the bytes written, 0 when the text is not
+ * clean base64 (an encrypted block's headers, for one).  mbedTLS's own
+ * decoder takes constant time per character, which a whole system CA
+ * bundle, loaded at every start, does not need. */
+static size_t pem_body_decode(cursor text, uint8_t *out)
+{
+    uint32_t group = 0;
+    unsigned in_group = 0, padding = 0;
+    size_t n = 0;
+    uint8_t ch;
+    while (cur_u8(&text, &ch)) {
+        if (ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n') continue;
+        if (ch == '=') {
+            if (in_group < 2 || ++padding + in_group > 4) return 0;
+            continue;
+        }
+        int v = base64_value(ch);
+        if (v < 0 || padding) return 0;
+        group = group << 6 | (uint32_t)v;
+        if (++in_group == 4) {
+            out[n++] = (uint8_t)(group >> 16);
+            out[n++] = (uint8_t)(group >> 8);
+            out[n++] = (uint8_t)group;
+            group = 0;
+            in_group = 0;
+        }
+    }
+    if (in_group + padding != 4 && !(in_group == 0 && padding == 0)) return 0;
+    if (in_group == 3) {
+        out[n++] = (uint8_t)(group >> 10);
+        out[n++] = (uint8_t)(group >> 2);
+    } else if (in_group == 2) {
+        out[n++] = (uint8_t)(group >> 4);
+    }
+    return n;
+}
+
+/* Which of pem_labels the text [p, p + n) is, or -1. */
+static int pem_label_index(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < sizeof(pem_labels) / sizeof(pem_labels[0]); i++)
+        if (strlen(pem_labels[i]) == n && memcmp(pem_labels[i], p, n) == 0) return (int)i;
+    return -1;
+}
+
+/* Loads every certificate of a PEM text or one DER certificate; returns
+ * how many were usable.  Blocks of other kinds (keys, CRLs) are passed. */
 static unsigned store_add_buffer(cert_store *st, const uint8_t *buf, size_t len)
 {
-    const char *text = (const char *)buf;
-    if (!strstr(text, "-----BEGIN ")) return store_add_der(st, buf, len) ? 1 : 0;
+    static const char begin[] = "-----BEGIN ", dashes[] = "-----";
+    if (!memmem(buf, len, begin, strlen(begin))) return store_add_der(st, buf, len) ? 1 : 0;
+    uint8_t *der = malloc(len / 4 * 3 + 3);
+    if (!der) return 0;
     unsigned added = 0;
-    const char *pos = text;
-    for (;;) {
-        const char *best = NULL;
-        size_t which = 0;
-        for (size_t i = 0; i < sizeof(pem_labels) / sizeof(pem_labels[0]); i++) {
-            char hdr[64];
-            text_format(hdr, sizeof(hdr), "-----BEGIN %s-----", pem_labels[i]);
-            const char *h = strstr(pos, hdr);
-            if (h && (!best || h < best)) {
-                best = h;
-                which = i;
-            }
-        }
-        if (!best) break;
-        char hdr[64], ftr[64];
-        text_format(hdr, sizeof(hdr), "-----BEGIN %s-----", pem_labels[which]);
-        text_format(ftr, sizeof(ftr), "-----END %s-----", pem_labels[which]);
-        mbedtls_pem_context pem;
-        mbedtls_pem_init(&pem);
-        size_t used = 0;
-        int ret = mbedtls_pem_read_buffer(&pem, hdr, ftr, (const unsigned char *)best, NULL, 0, &used);
-        if (ret == 0 && store_add_der(st, pem.buf, pem.buflen)) added++;
-        mbedtls_pem_free(&pem);
-        pos = best + (ret == 0 && used > 0 ? used : strlen(hdr));
+    const uint8_t *pos = buf, *end = buf + len;
+    const uint8_t *block;
+    while ((block = memmem(pos, (size_t)(end - pos), begin, strlen(begin))) != NULL) {
+        const uint8_t *label = block + strlen(begin);
+        const uint8_t *label_end = memmem(label, (size_t)(end - label), dashes, strlen(dashes));
+        if (!label_end) break;
+        const uint8_t *body = label_end + strlen(dashes);
+        pos = body;
+        int which = pem_label_index(label, (size_t)(label_end - label));
+        if (which < 0) continue;
+        char footer[64];
+        size_t footer_len = (size_t)text_format(footer, sizeof footer, "-----END %s-----", pem_labels[which]);
+        const uint8_t *body_end = memmem(body, (size_t)(end - body), footer, footer_len);
+        if (!body_end) break;
+        pos = body_end + footer_len;
+        size_t n = pem_body_decode(cur_make(body, (size_t)(body_end - body)), der);
+        if (n && store_add_der(st, der, n)) added++;
     }
+    free(der);
     return added;
 }
 

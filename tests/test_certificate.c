@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/x509_crt.h>
+
 #include "dissect/certificate.h"
 #include "tests/testlib.h"
 
@@ -378,6 +380,32 @@ static void test_store(void)
         CHECK_EQ_INT(cert_store_count(cas), 1);
         cert_store_free(cas);
 
+        /* Windows line ends, the body on one line, a key block between:
+         * the same certificate each time (so one in the store), and a
+         * block cut short of its padding is not one. */
+        f = fopen(tmpl, "w");
+        for (const char *p = (const char *)pem; *p; p++) {
+            if (*p == '\n') fputc('\r', f);
+            fputc(*p, f);
+        }
+        fputs("-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----\n", f);
+        fputs("-----BEGIN CERTIFICATE-----\n", f);
+        for (const char *p = body; p < end; p++)
+            if (*p != '\n') fputc(*p, f);
+        fputs("\n-----END CERTIFICATE-----\n", f);
+        fclose(f);
+        cas = cert_store_load(tmpl, err, sizeof(err));
+        CHECK(cas != NULL);
+        CHECK_EQ_INT(cert_store_count(cas), 1);
+        cert_store_free(cas);
+        f = fopen(tmpl, "w");
+        fputs("-----BEGIN CERTIFICATE-----\n", f);
+        fwrite(body, 1, (size_t)(end - body) - 2, f);   /* the last character and its line end cut */
+        fputs("\n-----END CERTIFICATE-----\n", f);
+        fclose(f);
+        cas = cert_store_load(tmpl, err, sizeof(err));
+        CHECK(cas == NULL);
+
         f = fopen(tmpl, "w");
         fclose(f);
         cas = cert_store_load(tmpl, err, sizeof(err));
@@ -386,9 +414,20 @@ static void test_store(void)
         free(pem);
     }
 
-    /* The system bundle, or an empty store: never an error. */
+    /* The system bundle, or an empty store: never an error.  The bundle
+     * gives as many certificates as mbedTLS's own PEM reader finds. */
     cas = cert_store_load(NULL, err, sizeof(err));
     CHECK(cas != NULL);
+    if (cert_store_count(cas) > 0) {
+        mbedtls_x509_crt chain;
+        mbedtls_x509_crt_init(&chain);
+        CHECK(mbedtls_x509_crt_parse_file(&chain, cert_store_source(cas)) >= 0);
+        unsigned parsed = 0;
+        for (const mbedtls_x509_crt *k = &chain; k && k->raw.p; k = k->next) parsed++;
+        CHECK_EQ_INT(cert_store_count(cas), parsed);
+        printf("system bundle %s: %u certificates\n", cert_store_source(cas), parsed);
+        mbedtls_x509_crt_free(&chain);
+    }
     cert_store_free(cas);
     CHECK_EQ_INT(cert_store_count(NULL), 0);
     cert_store_free(NULL);
