@@ -329,6 +329,11 @@ static void out_field_value(json_out *w, const field *f)
     case FJ_CODE:
         out_code(w, f->code, f->code_digits, f->value);
         break;
+    case FJ_HEX:
+        out_char(w, '"');
+        out_raw(w, f->value);
+        out_char(w, '"');
+        break;
     default:
         out_string(w, f->value);
     }

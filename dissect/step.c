@@ -146,6 +146,7 @@ field *field_hex(step *s, field *parent, const char *name, size_t off, size_t le
         v[2 * i + 1] = digits[bytes[i] & 15];
     }
     f->value = v;
+    f->json = FJ_HEX;
     return f;
 }
 

@@ -23,6 +23,8 @@ typedef enum field_json {
     FJ_BOOL,        /* value is "true" or "false" */
     FJ_CODE,        /* a registry code point: value is its name, `code` its number;
                        JSON {"code":"0x1301","name":"..."}, text "NAME (0x1301)" */
+    FJ_HEX,         /* value is bytes in lowercase hex: a string with nothing to
+                       escape, the bulk of the output (keys, randoms, certificates) */
 } field_json;
 
 typedef struct field {

@@ -179,6 +179,9 @@ static void check_field(const step *s, const field *f, const field *parent, unsi
         fuzz_fail("%s: boolean %s is \"%s\"", s->name, f->name, f->value);
     if (f->json == FJ_NUMBER && f->value && f->value[strspn(f->value, "0123456789")] != '\0')
         fuzz_fail("%s: number %s is \"%s\"", s->name, f->name, f->value);
+    /* the JSON writer copies these without escaping */
+    if (f->json == FJ_HEX && f->value && f->value[strspn(f->value, "0123456789abcdef")] != '\0')
+        fuzz_fail("%s: hex %s is \"%s\"", s->name, f->name, f->value);
     if (f->malformed && !s->malformed) fuzz_fail("%s: a malformed field in a step not marked so", s->name);
     const field *last = NULL;
     for (const field *k = f->first; k; k = k->next) {

@@ -256,6 +256,7 @@ static int check_field(const step *s, const field *f, const char *label, bool st
         test_checks++;
         if (f->length == 0 || f->length > 4 || v != f->code) bad += problem(label, f, "code does not match its bytes");
         break;
+    case FJ_HEX:
     case FJ_STRING: {
         char *hex = malloc(2 * (size_t)f->length + 1), *txt = malloc(4 * (size_t)f->length + 1);
         hex_of(slice, f->length, hex);

@@ -54,7 +54,7 @@ static void check_field(const step *s, const field *f, const field *parent)
         if (v != f->code)
             test_fail(__FILE__, __LINE__, "%s: conn %u %s: %s = 0x%x but its bytes say 0x%x", current_file, s->conn,
                       s->name, f->name, f->code, v);
-    } else if (f->json == FJ_STRING && strlen(f->value) == 2u * f->length) {
+    } else if ((f->json == FJ_STRING || f->json == FJ_HEX) && strlen(f->value) == 2u * f->length) {
         /* A hex dump of exactly its bytes. */
         static const char hex[] = "0123456789abcdef";
         bool is_hex = true;
