@@ -123,6 +123,16 @@ static inline bool cur_peek_u16(const cursor *c, size_t at, uint16_t *v)
     return true;
 }
 
+/* How far ahead the next byte b is (*at), without consuming anything;
+ * false when no byte ahead is b.  For text: line ends, separators. */
+static inline bool cur_find_u8(const cursor *c, uint8_t b, size_t *at)
+{
+    const uint8_t *hit = cur_left(c) ? (const uint8_t *)memchr(c->p, b, cur_left(c)) : NULL;
+    if (!hit) return false;
+    *at = (size_t)(hit - c->p);
+    return true;
+}
+
 /* Points *out at the next n bytes and consumes them. */
 static inline bool cur_bytes(cursor *c, size_t n, const uint8_t **out)
 {

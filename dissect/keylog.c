@@ -243,12 +243,25 @@ bool keylog_lookup(const keylog *kl, keylog_label label, const uint8_t *key, siz
 
 /* ---- parsing ---- */
 
+/* Each byte's value as a hex digit, -1 for the rest: a key log is
+ * megabytes of hex, and a table does not mispredict between digits and
+ * letters. */
+#define X (-1)
+static const int8_t hex_digit_value[256] = {
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, X, X, X, X, X, X,
+    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+};
+#undef X
+
 static int hexval(uint8_t c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
+    return hex_digit_value[c];
 }
 
 static bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
@@ -413,11 +426,9 @@ static size_t parse_text(keylog *kl, kl_file *f, const char *name, unsigned long
     cursor c = cur_make(text, len);
     size_t consumed = 0;
     while (!cur_empty(&c)) {
-        size_t k = 0;
-        uint8_t b = 0;
-        while (cur_peek_u8(&c, k, &b) && b != '\n')
-            k++;
-        bool complete = k < cur_left(&c);
+        size_t k;
+        bool complete = cur_find_u8(&c, '\n', &k);
+        if (!complete) k = cur_left(&c);
         const uint8_t *ln = NULL;
         cur_bytes(&c, k, &ln);
         if (complete) {
