@@ -17,6 +17,7 @@
 #include <mbedtls/arc4.h>
 #endif
 
+#include "dissect/aes_gcm.h"
 #include "dissect/cursor.h"
 #include "dissect/format.h"
 
@@ -50,6 +51,7 @@ struct protect_ctx {
     size_t iv_len;
     uint64_t seq;
     bool oversize;
+    bool gcm_fast;             /* PK_GCM: u.fast_gcm, not mbedTLS's context */
     char detail[128];
     char desc[64];
     union {
@@ -58,6 +60,7 @@ struct protect_ctx {
         mbedtls_des3_context des3;
         mbedtls_des_context des;
         mbedtls_gcm_context gcm;
+        aes_gcm_key fast_gcm;
         mbedtls_ccm_context ccm;
         mbedtls_chachapoly_context chacha;
 #if defined(MBEDTLS_ARC4_C)
@@ -164,7 +167,10 @@ static void free_cipher(protect_ctx *pc)
         default: break;
         }
         break;
-    case PK_GCM: mbedtls_gcm_free(&pc->u.gcm); break;
+    case PK_GCM:
+        if (pc->gcm_fast) mbedtls_platform_zeroize(&pc->u.fast_gcm, sizeof pc->u.fast_gcm);
+        else mbedtls_gcm_free(&pc->u.gcm);
+        break;
     case PK_CCM: mbedtls_ccm_free(&pc->u.ccm); break;
     case PK_CHACHA: mbedtls_chachapoly_free(&pc->u.chacha); break;
 #if defined(MBEDTLS_ARC4_C)
@@ -227,6 +233,11 @@ static int setup_cipher(protect_ctx *pc, const protect_params *p, const char **w
         bool camellia = p->cipher == CIPHER_CAMELLIA_128_GCM || p->cipher == CIPHER_CAMELLIA_256_GCM;
         if (p->key_len != 16 && p->key_len != 32) return -1;
         pc->kind = PK_GCM; pc->tag_len = 16;
+        if (!camellia && aes_gcm_key_init(&pc->u.fast_gcm, p->key, p->key_len)) {
+            pc->gcm_fast = true;
+            rc = 0;
+            break;
+        }
         mbedtls_gcm_init(&pc->u.gcm);
         rc = mbedtls_gcm_setkey(&pc->u.gcm, camellia ? MBEDTLS_CIPHER_ID_CAMELLIA : MBEDTLS_CIPHER_ID_AES,
                                 p->key, (unsigned)bits);
@@ -596,6 +607,10 @@ static protect_status open_aead(protect_ctx *pc, uint8_t type, uint16_t version,
     int rc;
     switch (pc->kind) {
     case PK_GCM:
+        if (pc->gcm_fast) {
+            rc = aes_gcm_open(&pc->u.fast_gcm, nonce, aad, aad_len, ct, ct_len, tag, pc->tag_len, out) ? 0 : -1;
+            break;
+        }
         rc = mbedtls_gcm_auth_decrypt(&pc->u.gcm, ct_len, nonce, 12, aad, aad_len, tag,
                                       pc->tag_len, ct, out);
         break;
