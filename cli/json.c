@@ -1,6 +1,9 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "cli/render.h"
 #include "dissect/names.h"
@@ -177,31 +180,41 @@ static const unsigned char *out_special(json_out *w, const unsigned char *p)
     return p + 1;
 }
 
-/* Where the run of plain bytes from p ends.  Four bytes a turn: strings
- * are mostly plain, and this scan is most of the writer's work.  A byte
- * is read only after the one before it proved plain, so never past the
- * terminating NUL (which is not plain). */
-static const unsigned char *plain_run_end(const unsigned char *p)
+/* Where the run of plain bytes in [p, end) ends (end when all are).
+ * Strings are mostly plain and this scan is most of the writer's work:
+ * sixteen bytes a turn where the CPU can, then by table. */
+static const unsigned char *plain_run_end(const unsigned char *p, const unsigned char *end)
 {
-    for (;; p += 4) {
-        if (json_escape[p[0]]) return p;
-        if (json_escape[p[1]]) return p + 1;
-        if (json_escape[p[2]]) return p + 2;
-        if (json_escape[p[3]]) return p + 3;
+#if defined(__SSE2__)
+    const __m128i below_space = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)p);
+        /* signed: bytes of 0x80 and up are negative, so not above 0x1f */
+        __m128i plain = _mm_cmpgt_epi8(v, below_space);
+        __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                       _mm_cmpeq_epi8(v, del));
+        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(special, plain)) ^ 0xffffu;
+        if (mask) return p + __builtin_ctz(mask);
+        p += 16;
     }
+#endif
+    while (p < end && !json_escape[*p]) p++;
+    return p;
 }
 
 /* s quoted and escaped; NULL is "". */
 static void out_string(json_out *w, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
+    const unsigned char *end = p + strlen((const char *)p);
     out_char(w, '"');
     for (;;) {
         /* Runs of plain bytes in one copy: most of the output is those. */
         const unsigned char *run = p;
-        p = plain_run_end(p);
+        p = plain_run_end(p, end);
         if (p > run) out_bytes(w, run, (size_t)(p - run));
-        if (!*p) break;
+        if (p == end) break;
         p = out_special(w, p);
     }
     out_char(w, '"');
