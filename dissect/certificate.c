@@ -668,6 +668,10 @@ typedef struct crt_entry {
     bool self_signed;
     char fingerprint[3 * 32];
     unsigned long last_used;
+    /* The certificate's fields as certificate_describe gives them, with
+     * offsets from its first byte: later sightings copy them. */
+    step *described;
+    cert_summary summary;
 } crt_entry;
 
 static _Thread_local struct {
@@ -678,6 +682,7 @@ static _Thread_local struct {
 static void crt_entry_clear(crt_entry *e)
 {
     if (e->in_use) mbedtls_x509_crt_free(&e->crt);
+    step_free(e->described);
     memset(e, 0, sizeof(*e));
 }
 
@@ -837,16 +842,29 @@ void certificate_describe(step *s, field *parent, size_t off, size_t len,
 {
     if (out) memset(out, 0, sizeof(*out));
     int ret = MBEDTLS_ERR_X509_BAD_INPUT_DATA;
-    const crt_entry *entry = der && der_len ? crt_lookup(der, der_len, &ret) : NULL;
-    if (!entry) {
+    crt_entry *e = der && der_len ? crt_lookup(der, der_len, &ret) : NULL;
+    if (!e) {
         char why[200];
         error_text(ret, why, sizeof(why));
         field_malformed(s, parent, off, len, "certificate: mbedTLS cannot parse it: %s", why);
         if (der && der_len) add_fingerprint(s, parent, off, len, der, der_len);
         return;
     }
-    describe_ctx d = { s, NULL, &entry->crt, off, len };
-    describe_parsed(s, parent, &d, entry, out);
+    /* The fields depend on the bytes alone, so they are worked out once
+     * per cache entry (offsets from the certificate's start) and copied.
+     * The copy keeps the caller's span for the whole certificate. */
+    if (!e->described) {
+        e->described = step_new(STEP_HANDSHAKE, 0, 0, DIR_S2C, "certificate");
+        describe_ctx d = { e->described, NULL, &e->crt, 0, der_len };
+        describe_parsed(e->described, NULL, &d, e, &e->summary);
+    }
+    if (len == der_len) {
+        field_copy_children(s, parent ? parent : s->root, e->described->root, off);
+    } else {
+        describe_ctx d = { s, NULL, &e->crt, off, len };
+        describe_parsed(s, parent, &d, e, NULL);
+    }
+    if (out) *out = e->summary;
 }
 
 /* ------------------------------------------------------------------ */

@@ -173,6 +173,20 @@ field *field_malformed(step *s, field *parent, size_t off, size_t len, const cha
     return f;
 }
 
+void field_copy_children(step *s, field *parent, const field *src, size_t delta)
+{
+    for (const field *c = src->first; c; c = c->next) {
+        field *f = add(s, parent, c->name, c->offset + delta, c->length, (field_shape)c->shape);
+        f->value = c->value ? arena_strdup(&s->mem, c->value) : NULL;
+        f->json = c->json;
+        f->code = c->code;
+        f->code_digits = c->code_digits;
+        f->malformed = c->malformed;
+        if (c->malformed) s->malformed = true;
+        field_copy_children(s, f, c, delta);
+    }
+}
+
 void field_set_extent(field *f, size_t off, size_t len)
 {
     f->offset = (uint32_t)off;

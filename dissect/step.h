@@ -106,6 +106,10 @@ field *field_code(step *s, field *parent, const char *name, size_t off, size_t l
 field *field_malformed(step *s, field *parent, size_t off, size_t len,
                        const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void field_set_extent(field *f, size_t off, size_t len);
+/* Copies of src's descendants (possibly from another step) under parent,
+ * their offsets moved by delta and their values into s's arena; names are
+ * shared, as field names are literals.  A copied malformed field marks s. */
+void field_copy_children(step *s, field *parent, const field *src, size_t delta);
 /* Text of a direct child, or NULL. */
 const field *field_child(const field *parent, const char *name);
 

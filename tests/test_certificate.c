@@ -123,6 +123,47 @@ static step *describe(const uint8_t *der, size_t len, cert_summary *sum, field *
     return s;
 }
 
+/* Two trees alike but for offsets moved by delta. */
+static int trees_differ(const field *a, const field *b, size_t delta)
+{
+    int differences = 0;
+    for (; a || b; a = a ? a->next : NULL, b = b ? b->next : NULL) {
+        if (!a || !b || strcmp(a->name, b->name) != 0 || (a->value == NULL) != (b->value == NULL) ||
+            (a->value && strcmp(a->value, b->value) != 0) || a->json != b->json || a->shape != b->shape ||
+            a->length != b->length || a->offset + delta != b->offset || a->malformed != b->malformed)
+            return 1;
+        differences += trees_differ(a->first, b->first, delta);
+    }
+    return differences;
+}
+
+/* A certificate seen again is described from the parse kept the first
+ * time: the same fields, at the new place, and the same summary. */
+static void test_describe_again(void)
+{
+    size_t len;
+    uint8_t *der = load("leaf.der", &len);
+    certificate_cache_clear();
+    cert_summary first, again;
+    field *c1, *c2;
+    step *s1 = describe(der, len, &first, &c1);
+    step *s2 = step_new(STEP_HANDSHAKE, 2, 0, DIR_S2C, "certificate");
+    uint8_t *msg = calloc(1, len + 100);
+    memcpy(msg + 100, der, len);
+    step_set_bytes(s2, msg, len + 100);
+    c2 = field_object(s2, NULL, "certificate", 100, len);
+    certificate_describe(s2, c2, 100, len, s2->bytes + 100, len, &again);
+    CHECK(c1->first != NULL);
+    CHECK_EQ_INT(trees_differ(c1->first, c2->first, 95), 0);
+    CHECK(memcmp(&first, &again, sizeof first) == 0);
+    /* and no value is shared with the first step or the cache */
+    CHECK(c1->first->next->value != c2->first->next->value);
+    step_free(s1);
+    step_free(s2);
+    free(msg);
+    free(der);
+}
+
 static void test_describe_leaf(void)
 {
     size_t len;
@@ -561,6 +602,7 @@ int main(int argc, char **argv)
 {
     find_data_dir(argc, argv);
     test_describe_leaf();
+    test_describe_again();
     test_describe_others();
     test_describe_garbage();
     test_store();
