@@ -30,6 +30,7 @@ struct capture {
     double max_ts;               /* latest packet time seen */
     double next_expire;
     char name[128];              /* for messages: file or interface */
+    char *read_buffer;           /* stdio's buffer for a capture file */
 };
 
 /* One line into err: no newline, whatever libpcap put in its message. */
@@ -80,6 +81,8 @@ static bool text_has(const char *s, const char *what)
     return strstr(s, what) != NULL;
 }
 
+enum { READ_BUFFER = 1 << 18 };
+
 static pcap_t *open_file(capture *c, const char *file, char *err, size_t errlen)
 {
     char eb[PCAP_ERRBUF_SIZE] = "";
@@ -105,10 +108,17 @@ static pcap_t *open_file(capture *c, const char *file, char *err, size_t errlen)
                 set_err(err, errlen, "cannot open %s: %s", file, strerror(e));
             return NULL;
         }
+        /* libpcap reads a record at a time through stdio; its default
+         * 4 KB buffer makes that a system call every few packets.  (glibc
+         * takes the size only with a buffer given.) */
+        c->read_buffer = malloc(READ_BUFFER);
+        if (c->read_buffer) setvbuf(fp, c->read_buffer, _IOFBF, READ_BUFFER);
     }
     pcap_t *p = pcap_fopen_offline(fp, eb);
     if (p) return p;
     if (fp != stdin) fclose(fp);
+    free(c->read_buffer);
+    c->read_buffer = NULL;
     if (text_has(eb, "unknown file format") || text_has(eb, "truncated dump file") ||
         text_has(eb, "file header") || text_has(eb, "bad dump file format"))
         set_err(err, errlen, "%s is not a pcap or pcapng capture", c->name);
@@ -254,6 +264,7 @@ capture *capture_open(const capture_options *o, const stream_handler *h, char *e
 
 fail:
     pcap_close(c->p);
+    free(c->read_buffer);
     free(c);
     return NULL;
 }
@@ -379,7 +390,8 @@ void capture_close(capture *c)
 {
     if (!c) return;
     capture_finish(c);
-    pcap_close(c->p);
+    pcap_close(c->p);   /* closes the file, so its buffer goes after */
+    free(c->read_buffer);
     free(c);
 }
 

@@ -13,6 +13,7 @@ enum {
     BATCH = 256,             /* packets read between publications */
     MAX_QUEUED = 8,          /* blocks a worker may have waiting for the writer */
     MAX_WORKERS = 64,
+    OUT_BUFFER = 1 << 18,    /* the writer's output, gathered into fewer write(2)s */
 };
 
 /* Keys of output written while a dissector ends what is still open after
@@ -74,6 +75,9 @@ struct shard_runner {
     session_store *sessions;
     worker w[MAX_WORKERS];
     unsigned n;
+    /* The writer's own (only it touches them): */
+    char *out_buf;
+    size_t out_len;
 };
 
 /* ---- a worker's output ---- */
@@ -281,6 +285,30 @@ static void *worker_main(void *arg)
 
 /* ---- the writer ---- */
 
+/* Output in order, gathered: the runs between two workers' turns are
+ * often a single step's line. */
+static void writer_put(shard_runner *r, FILE *out, const char *p, size_t n)
+{
+    if (!r->out_buf || n >= OUT_BUFFER) {
+        if (r->out_len) fwrite(r->out_buf, 1, r->out_len, out);
+        r->out_len = 0;
+        fwrite(p, 1, n, out);
+        return;
+    }
+    if (OUT_BUFFER - r->out_len < n) {
+        fwrite(r->out_buf, 1, r->out_len, out);
+        r->out_len = 0;
+    }
+    memcpy(r->out_buf + r->out_len, p, n);
+    r->out_len += n;
+}
+
+static void writer_flush(shard_runner *r, FILE *out)
+{
+    if (r->out_len) fwrite(r->out_buf, 1, r->out_len, out);
+    r->out_len = 0;
+}
+
 /* The next key worker w will write, if it has one queued. */
 static bool next_key(const worker *w, uint64_t *key)
 {
@@ -323,6 +351,7 @@ static bool write_some(shard_runner *r, FILE *out)
         bool all_done = true;
         for (unsigned i = 0; i < r->n; i++) all_done = all_done && r->w[i].finished && !r->w[i].head;
         if (all_done) return false;
+        writer_flush(r, out);   /* nothing to write for now: what is gathered goes out */
         pthread_cond_wait(&r->changed, &r->lock);
         return true;
     }
@@ -339,6 +368,7 @@ static bool write_some(shard_runner *r, FILE *out)
         }
     }
     if (best_key > limit) {
+        writer_flush(r, out);
         pthread_cond_wait(&r->changed, &r->lock);
         return true;
     }
@@ -349,7 +379,7 @@ static bool write_some(shard_runner *r, FILE *out)
     size_t s = b->done_segs;
     while (s < b->n_segs && b->segs[s].key <= limit) to = b->segs[s++].end;
     pthread_mutex_unlock(&r->lock);
-    fwrite(b->bytes + from, 1, to - from, out);
+    writer_put(r, out, b->bytes + from, to - from);
     pthread_mutex_lock(&r->lock);
     b->done_bytes = to;
     b->done_segs = s;
@@ -414,6 +444,7 @@ int shard_run(const shard_params *p, FILE *out, capture_stats *cs, dissector_sta
         return -1;
     }
     r->p = p;
+    r->out_buf = malloc(OUT_BUFFER);   /* without it, each run is written at once */
     r->n = p->workers < 2 ? 2 : p->workers > MAX_WORKERS ? MAX_WORKERS : p->workers;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->changed, NULL);
@@ -437,6 +468,7 @@ int shard_run(const shard_params *p, FILE *out, capture_stats *cs, dissector_sta
             if (p->stop && *p->stop) atomic_store(&r->stop, true);
         }
         pthread_mutex_unlock(&r->lock);
+        writer_flush(r, out);
     } else {
         pthread_mutex_lock(&r->lock);
         pthread_cond_broadcast(&r->changed);
@@ -473,6 +505,7 @@ int shard_run(const shard_params *p, FILE *out, capture_stats *cs, dissector_sta
     }
     for (unsigned i = 0; i < r->n; i++) worker_free(&r->w[i]);
     session_store_free(r->sessions);
+    free(r->out_buf);
     pthread_cond_destroy(&r->changed);
     pthread_mutex_destroy(&r->lock);
     free(r);
