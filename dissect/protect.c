@@ -18,6 +18,7 @@
 #endif
 
 #include "dissect/aes_gcm.h"
+#include "dissect/chacha_poly.h"
 #include "dissect/cursor.h"
 #include "dissect/format.h"
 
@@ -52,6 +53,7 @@ struct protect_ctx {
     uint64_t seq;
     bool oversize;
     bool gcm_fast;             /* PK_GCM: u.fast_gcm, not mbedTLS's context */
+    bool chacha_fast;          /* PK_CHACHA: u.chacha_key, not mbedTLS's context */
     char detail[128];
     char desc[64];
     union {
@@ -61,6 +63,7 @@ struct protect_ctx {
         mbedtls_des_context des;
         mbedtls_gcm_context gcm;
         aes_gcm_key fast_gcm;
+        uint8_t chacha_key[32];
         mbedtls_ccm_context ccm;
         mbedtls_chachapoly_context chacha;
 #if defined(MBEDTLS_ARC4_C)
@@ -172,7 +175,10 @@ static void free_cipher(protect_ctx *pc)
         else mbedtls_gcm_free(&pc->u.gcm);
         break;
     case PK_CCM: mbedtls_ccm_free(&pc->u.ccm); break;
-    case PK_CHACHA: mbedtls_chachapoly_free(&pc->u.chacha); break;
+    case PK_CHACHA:
+        if (pc->chacha_fast) mbedtls_platform_zeroize(pc->u.chacha_key, sizeof pc->u.chacha_key);
+        else mbedtls_chachapoly_free(&pc->u.chacha);
+        break;
 #if defined(MBEDTLS_ARC4_C)
     case PK_STREAM: mbedtls_arc4_free(&pc->u.arc4); break;
 #endif
@@ -254,6 +260,12 @@ static int setup_cipher(protect_ctx *pc, const protect_params *p, const char **w
     case CIPHER_CHACHA20_POLY1305:
         if (p->key_len != 32) return -1;
         pc->kind = PK_CHACHA; pc->tag_len = 16;
+        if (chacha_poly_fast_available()) {
+            memcpy(pc->u.chacha_key, p->key, 32);
+            pc->chacha_fast = true;
+            rc = 0;
+            break;
+        }
         mbedtls_chachapoly_init(&pc->u.chacha);
         rc = mbedtls_chachapoly_setkey(&pc->u.chacha, p->key);
         break;
@@ -619,6 +631,10 @@ static protect_status open_aead(protect_ctx *pc, uint8_t type, uint16_t version,
                                       tag, pc->tag_len);
         break;
     case PK_CHACHA:
+        if (pc->chacha_fast) {
+            rc = chacha_poly_open(pc->u.chacha_key, nonce, aad, aad_len, ct, ct_len, tag, out) ? 0 : -1;
+            break;
+        }
         rc = mbedtls_chachapoly_auth_decrypt(&pc->u.chacha, ct_len, nonce, aad, aad_len, tag,
                                              ct, out);
         break;
