@@ -58,7 +58,7 @@ static void integers(void)
                                      sizes[s], conversions[c]);
                             long long x = values[v];
                             int star_w = (int)(v % 7) - 3, star_p = (int)(v % 5) - 1;
-                            bool sw = widths[w][0] == '*', sp = precisions[p][1] == '*';
+                            bool sw = strchr(widths[w], '*') != NULL, sp = strchr(precisions[p], '*') != NULL;
                             /* the argument list each combination of stars and size needs */
 #define WITH(arg) do { \
     if (sw && sp) BOTH(fmt, star_w, star_p, arg); \
