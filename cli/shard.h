@@ -1,7 +1,7 @@
 /* Reading a capture file on several cores.
  *
  * Each worker thread reads the whole file with its own flow table and its
- * own dissector, and dissects the connections whose addresses hash to it
+ * own dissector, and dissects every n-th connection in the order they open
  * (dissector_set_shard); the others it only numbers.  Every flow table
  * sees the same packets and so makes the same callbacks in the same
  * order: their count is a position in the capture that all workers share.

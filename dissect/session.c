@@ -302,17 +302,6 @@ void dissector_set_shard(dissector *d, unsigned index, unsigned count, struct se
     if (d->shards && sessions) crypto_cache_share_sessions(d->cache, sessions, sync);
 }
 
-/* Which shard dissects the flow between these two ends: a hash of the
- * texts, which every shard's flow table gives in the same order. */
-static unsigned shard_of(const char *side0, const char *side1, unsigned shards)
-{
-    uint32_t h = 2166136261u;
-    for (const char *p = side0; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
-    h = (h ^ '|') * 16777619u;
-    for (const char *p = side1; *p; p++) h = (h ^ (uint8_t)*p) * 16777619u;
-    return (h ^ h >> 16) % shards;
-}
-
 tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
                          uint16_t port0, uint16_t port1, bool side0_is_client, double ts)
 {
@@ -326,7 +315,11 @@ tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
     f->d = d;
     f->side0_is_client = side0_is_client;
     f->client_side = -1;
-    f->foreign = d->shards && shard_of(side0, side1, d->shards) != d->shard;
+    /* Flows are dealt out in turn by the order in which they open, which
+     * every shard's flow table gives alike: consecutive connections, often
+     * of the same kind and cost, go to different threads. */
+    f->foreign = d->shards && d->flows_opened % d->shards != d->shard;
+    d->flows_opened++;
     if (d->n_open == d->cap_open) {
         d->cap_open = d->cap_open ? 2 * d->cap_open : 64;
         d->open = xrealloc(d->open, d->cap_open * sizeof(*d->open));

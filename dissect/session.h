@@ -34,8 +34,9 @@ const dissector_stats *dissector_get_stats(const dissector *d);
 void dissector_set_connection_limit(dissector *d, unsigned n);
 
 /* Sharded reading (cli/shard.c): `count` dissectors read the same capture,
- * each one dissecting the connections whose addresses hash to its `index`
- * and only numbering the others, so that every connection gets the number
+ * each one dissecting every count-th flow its flow table opens (those
+ * whose place in the order of openings, modulo count, is `index`) and
+ * only numbering the others, so that every connection gets the number
  * one dissector would give it.  Their flow tables must see the same
  * events: the data of another shard's connection is accepted and dropped.
  * Sessions for resumption go to the shared store, reached through sync

@@ -60,6 +60,7 @@ struct dissector {
     unsigned limit;
     crypto_cache *cache;        /* TLS <= 1.2 sessions, for resumption */
     unsigned shard, shards;     /* see dissector_set_shard; shards 0: not sharded */
+    uint64_t flows_opened;      /* dissector_open calls: the flow's place, the same in every shard */
     size_t messages_held;       /* sum of every direction's message_held */
     uint8_t *plain;             /* decrypted record (one at a time) */
     /* Open flows, so that dissector_free can end them. */
