@@ -11,16 +11,6 @@
 #include "dissect/aes_gcm.h"
 #include "tests/testlib.h"
 
-static uint64_t rng_state = 0x243f6a8885a308d3u;
-static void random_bytes(uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        rng_state ^= rng_state << 13;
-        rng_state ^= rng_state >> 7;
-        rng_state ^= rng_state << 17;
-        p[i] = (uint8_t)(rng_state >> 24);
-    }
-}
 
 static int agreements;
 
@@ -28,12 +18,12 @@ static int agreements;
 static void one_case(size_t key_len, size_t aad_len, size_t len, size_t tag_len)
 {
     uint8_t key[32], nonce[12], aad[80], tag[16];
-    random_bytes(key, key_len);
-    random_bytes(nonce, sizeof nonce);
-    random_bytes(aad, aad_len);
+    test_random_bytes(key, key_len);
+    test_random_bytes(nonce, sizeof nonce);
+    test_random_bytes(aad, aad_len);
     uint8_t *plain = malloc(len + 1), *ct = malloc(len + 1), *out = malloc(len + 1);
     if (!plain || !ct || !out) abort();
-    random_bytes(plain, len);
+    test_random_bytes(plain, len);
     mbedtls_gcm_context gcm;
     mbedtls_gcm_init(&gcm);
     if (mbedtls_gcm_setkey(&gcm, MBEDTLS_CIPHER_ID_AES, key, (unsigned)key_len * 8) != 0 ||

@@ -367,6 +367,16 @@ static void test_damage(void)
     free(der);
 }
 
+/* How many certificates a store loaded from path holds; -1 for no store. */
+static int certificates_loaded(const char *path)
+{
+    char err[512];
+    cert_store *cas = cert_store_load(path, err, sizeof(err));
+    int n = cas ? (int)cert_store_count(cas) : -1;
+    cert_store_free(cas);
+    return n;
+}
+
 static void test_store(void)
 {
     char err[512];
@@ -416,10 +426,7 @@ static void test_store(void)
         fwrite(body, 1, (size_t)(end - body), f);
         fputs("-----END TRUSTED CERTIFICATE-----\n", f);
         fclose(f);
-        cas = cert_store_load(tmpl, err, sizeof(err));
-        CHECK(cas != NULL);
-        CHECK_EQ_INT(cert_store_count(cas), 1);
-        cert_store_free(cas);
+        CHECK_EQ_INT(certificates_loaded(tmpl), 1);
 
         /* Windows line ends, the body on one line, a key block between:
          * the same certificate each time (so one in the store), and a
@@ -435,17 +442,13 @@ static void test_store(void)
             if (*p != '\n') fputc(*p, f);
         fputs("\n-----END CERTIFICATE-----\n", f);
         fclose(f);
-        cas = cert_store_load(tmpl, err, sizeof(err));
-        CHECK(cas != NULL);
-        CHECK_EQ_INT(cert_store_count(cas), 1);
-        cert_store_free(cas);
+        CHECK_EQ_INT(certificates_loaded(tmpl), 1);
         f = fopen(tmpl, "w");
         fputs("-----BEGIN CERTIFICATE-----\n", f);
         fwrite(body, 1, (size_t)(end - body) - 2, f);   /* the last character and its line end cut */
         fputs("\n-----END CERTIFICATE-----\n", f);
         fclose(f);
-        cas = cert_store_load(tmpl, err, sizeof(err));
-        CHECK(cas == NULL);
+        CHECK_EQ_INT(certificates_loaded(tmpl), -1);
 
         f = fopen(tmpl, "w");
         fclose(f);

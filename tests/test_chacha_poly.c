@@ -13,16 +13,6 @@
 #include "dissect/chacha_poly.h"
 #include "tests/testlib.h"
 
-static uint64_t rng_state = 0x13198a2e03707344u;
-static void random_bytes(uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        rng_state ^= rng_state << 13;
-        rng_state ^= rng_state >> 7;
-        rng_state ^= rng_state << 17;
-        p[i] = (uint8_t)(rng_state >> 29);
-    }
-}
 
 static void rfc_examples(void)
 {
@@ -59,9 +49,9 @@ static void key_stream(void)
     for (size_t c = 0; c < 4; c++)
         for (size_t len = 0; len <= 600; len += (len < 300 ? 1 : 37)) {
             uint8_t key[32], nonce[12], in[600], ours[600], theirs[600];
-            random_bytes(key, 32);
-            random_bytes(nonce, 12);
-            random_bytes(in, len);
+            test_random_bytes(key, 32);
+            test_random_bytes(nonce, 12);
+            test_random_bytes(in, len);
             chacha20_xor(key, nonce, counters[c], in, len, ours);
             if (mbedtls_chacha20_crypt(key, nonce, counters[c], len, in, theirs) != 0) abort();
             test_checks++;
@@ -75,8 +65,8 @@ static void tags(void)
     int differences = 0;
     for (size_t len = 0; len <= 300; len++) {
         uint8_t key[32], msg[300], ours[16], theirs[16];
-        random_bytes(key, 32);
-        random_bytes(msg, len);
+        test_random_bytes(key, 32);
+        test_random_bytes(msg, len);
         if (len % 50 == 0) memset(msg, 0xff, len);   /* carries all the way */
         poly1305_tag(key, msg, len, ours);
         if (mbedtls_poly1305_mac(key, msg, len, theirs) != 0) abort();
@@ -93,10 +83,10 @@ static void aead_case(size_t aad_len, size_t len)
     uint8_t key[32], nonce[12], aad[40], tag[16];
     uint8_t *plain = malloc(len + 1), *ct = malloc(len + 1), *out = malloc(len + 1);
     if (!plain || !ct || !out) abort();
-    random_bytes(key, 32);
-    random_bytes(nonce, 12);
-    random_bytes(aad, aad_len);
-    random_bytes(plain, len);
+    test_random_bytes(key, 32);
+    test_random_bytes(nonce, 12);
+    test_random_bytes(aad, aad_len);
+    test_random_bytes(plain, len);
     mbedtls_chachapoly_context ctx;
     mbedtls_chachapoly_init(&ctx);
     if (mbedtls_chachapoly_setkey(&ctx, key) != 0 ||

@@ -48,15 +48,6 @@ static void mbedtls_uses_ours(void)
     CHECK(found == (void *)&mbedtls_internal_sha256_process);
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-static uint8_t next_byte(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (uint8_t)rng_state;
-}
-
 static void fast_path_matches_plain_c(void)
 {
     printf("SHA instructions: %s\n", sha256_block_hw_available() ? "used" : "not available (plain C both ways)");
@@ -65,7 +56,7 @@ static void fast_path_matches_plain_c(void)
     int differences = 0;
     for (int round = 0; round < 20000; round++) {
         uint8_t block[64];
-        for (size_t i = 0; i < sizeof block; i++) block[i] = next_byte();
+        test_random_bytes(block, sizeof block);
         if (round % 1000 == 0) memset(block, round % 2000 ? 0xff : 0x00, sizeof block);
         sha256_block_hw(fast, block);
         sha256_block_portable(plain, block);

@@ -47,6 +47,17 @@ uint8_t *test_unhex(const char *hex, size_t *len)
     return out;
 }
 
+void test_random_bytes(uint8_t *p, size_t n)
+{
+    static uint64_t state = 0x9e3779b97f4a7c15u;   /* xorshift64 */
+    for (size_t i = 0; i < n; i++) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        p[i] = (uint8_t)(state >> 24);
+    }
+}
+
 int test_report(const char *name)
 {
     printf("%s: %d checks, %d failures\n", name, test_checks, test_failures);

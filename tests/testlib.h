@@ -12,7 +12,10 @@ extern int test_checks;
 void test_fail(const char *file, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Parses hex (whitespace ignored) into a malloc'd buffer; *len gets its size. */
 uint8_t *test_unhex(const char *hex, size_t *len);
-int test_report(const char *name);   /* prints "name: N checks, N failures"; exit status */
+int test_report(const char *name);
+/* Deterministic pseudo-random bytes (the same sequence every run), for
+ * tests that compare two implementations on many inputs. */
+void test_random_bytes(uint8_t *p, size_t n);   /* prints "name: N checks, N failures"; exit status */
 
 #define CHECK(cond) do { test_checks++; if (!(cond)) test_fail(__FILE__, __LINE__, "%s", #cond); } while (0)
 #define CHECK_EQ_INT(a, b) do { long long a_ = (long long)(a), b_ = (long long)(b); test_checks++; \
