@@ -14,7 +14,7 @@ struct arena_chunk {
 
 enum { CHUNK_DEFAULT = 4096 - sizeof(arena_chunk) };
 
-void *arena_alloc(arena *a, size_t n)
+void *arena_alloc_raw(arena *a, size_t n)
 {
     size_t align = sizeof(max_align_t);
     n = (n + align - 1) & ~(align - 1);
@@ -37,6 +37,12 @@ void *arena_alloc(arena *a, size_t n)
     void *p = (char *)c->data + c->used;
     c->used += n;
     a->used += n;
+    return p;
+}
+
+void *arena_alloc(arena *a, size_t n)
+{
+    void *p = arena_alloc_raw(a, n);
     memset(p, 0, n);
     return p;
 }
@@ -49,7 +55,7 @@ char *arena_strdup(arena *a, const char *s)
 
 void *arena_memdup(arena *a, const void *p, size_t n)
 {
-    void *d = arena_alloc(a, n);
+    void *d = arena_alloc_raw(a, n);
     if (n) memcpy(d, p, n);
     return d;
 }
@@ -69,7 +75,7 @@ char *arena_vprintf(arena *a, const char *fmt, va_list ap)
     int n = text_vformat(small, sizeof small, fmt, ap2);
     va_end(ap2);
     if (n < 0) return arena_strdup(a, "");
-    char *s = arena_alloc(a, (size_t)n + 1);
+    char *s = arena_alloc_raw(a, (size_t)n + 1);
     if ((size_t)n < sizeof small) memcpy(s, small, (size_t)n + 1);
     else text_vformat(s, (size_t)n + 1, fmt, ap);
     return s;

@@ -13,6 +13,7 @@ typedef struct arena {
 } arena;
 
 void *arena_alloc(arena *a, size_t n);             /* zeroed; never NULL (aborts on OOM only) */
+void *arena_alloc_raw(arena *a, size_t n);         /* the same, not zeroed: for what is written at once */
 char *arena_strdup(arena *a, const char *s);
 char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 char *arena_vprintf(arena *a, const char *fmt, va_list ap);

@@ -140,11 +140,12 @@ field *field_hex(step *s, field *parent, const char *name, size_t off, size_t le
 {
     static const char digits[] = "0123456789abcdef";
     field *f = add(s, parent, name, off, len, FIELD_LEAF);
-    char *v = arena_alloc(&s->mem, 2 * n + 1);
+    char *v = arena_alloc_raw(&s->mem, 2 * n + 1);
     for (size_t i = 0; i < n; i++) {
         v[2 * i] = digits[bytes[i] >> 4];
         v[2 * i + 1] = digits[bytes[i] & 15];
     }
+    v[2 * n] = '\0';
     f->value = v;
     f->json = FJ_HEX;
     return f;
