@@ -56,6 +56,24 @@ static void out_bytes_in_pieces(json_out *w, const char *s, size_t n)
     w->len += n;
 }
 
+/* Most appends are a few bytes (keys, digits, punctuation), for which a
+ * call to memcpy costs more than the copy: up to 16 bytes move as two
+ * overlapping fixed-size copies, which never read past the source. */
+static inline void copy_short(char *d, const char *s, size_t n)
+{
+    if (n >= 8) {
+        memcpy(d, s, 8);
+        memcpy(d + n - 8, s + n - 8, 8);
+    } else if (n >= 4) {
+        memcpy(d, s, 4);
+        memcpy(d + n - 4, s + n - 4, 4);
+    } else if (n) {
+        d[0] = s[0];
+        d[n / 2] = s[n / 2];
+        d[n - 1] = s[n - 1];
+    }
+}
+
 /* The appends are inline: with a literal the copy is a few moves. */
 static inline void out_bytes(json_out *w, const void *p, size_t n)
 {
@@ -63,7 +81,8 @@ static inline void out_bytes(json_out *w, const void *p, size_t n)
         out_bytes_in_pieces(w, p, n);
         return;
     }
-    memcpy(w->buf + w->len, p, n);
+    if (n <= 16) copy_short(w->buf + w->len, p, n);
+    else memcpy(w->buf + w->len, p, n);
     w->len += n;
 }
 
