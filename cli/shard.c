@@ -10,7 +10,7 @@
 #include "dissect/sessions.h"
 
 enum {
-    BATCH = 256,             /* packets read between publications */
+    BATCH = 512,             /* packets read between publications */
     MAX_QUEUED = 8,          /* blocks a worker may have waiting for the writer */
     MAX_WORKERS = 64,
     OUT_BUFFER = 1 << 18,    /* the writer's output, gathered into fewer write(2)s */
