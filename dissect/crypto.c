@@ -1626,8 +1626,8 @@ static const char *scheme_label(char *buf, size_t n, sig_scheme s)
 {
     if (s.md5_sha1) text_format(buf, n, "RSA PKCS#1 v1.5 over MD5 and SHA-1");
     else text_format(buf, n, "%s with %s",
-                  s.kind == SK_RSA_PSS ? "RSA-PSS" : s.kind == SK_ECDSA ? "ECDSA" : "RSA PKCS#1 v1.5",
-                  md_label(s.md));
+                     s.kind == SK_RSA_PSS ? "RSA-PSS" : s.kind == SK_ECDSA ? "ECDSA" : "RSA PKCS#1 v1.5",
+                     md_label(s.md));
     return buf;
 }
 

@@ -110,7 +110,7 @@ static void summarize_client_hello(const conn_state *c, step *s)
         if (i == 0 || c->offered_versions[i] > top) top = c->offered_versions[i];
     const char *vn = tls_version_name(top);
     k += (size_t)text_format(buf + k, sizeof buf - k, "%s, %u suite%s", vn ? vn : "unknown version",
-                          c->n_offered_suites, c->n_offered_suites == 1 ? "" : "s");
+                             c->n_offered_suites, c->n_offered_suites == 1 ? "" : "s");
     if (c->sni[0] && k < sizeof buf) k += (size_t)text_format(buf + k, sizeof buf - k, ", SNI %s", c->sni);
     if (c->alpn_offered[0] && k < sizeof buf)
         k += (size_t)text_format(buf + k, sizeof buf - k, ", ALPN %s", c->alpn_offered);
@@ -218,7 +218,7 @@ static void summarize_server_hello(const conn_state *c, step *s, bool hrr, uint1
     if (hrr) {
         if (x->has_key_share)
             text_format(buf, sizeof buf, "HelloRetryRequest, group %s",
-                     hs_group_name(x->key_share_group) ? hs_group_name(x->key_share_group) : "unknown");
+                        hs_group_name(x->key_share_group) ? hs_group_name(x->key_share_group) : "unknown");
         else
             text_format(buf, sizeof buf, "HelloRetryRequest%s", x->has_cookie ? ", cookie" : "");
         step_summarize(s, "%s", buf);

@@ -369,8 +369,8 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
     free(buf);
     if (too_costly) {
         text_format(msg, msglen, "%s is encrypted with more than %u PBKDF2 iterations, which would take minutes to "
-                 "try: decrypt it first (openssl pkey) or re-encrypt it with fewer (openssl pkcs8 -topk8 -iter)",
-                 name, (unsigned)KEYRING_MAX_PBKDF2_ITERATIONS);
+                    "try: decrypt it first (openssl pkey) or re-encrypt it with fewer (openssl pkcs8 -topk8 -iter)",
+                    name, (unsigned)KEYRING_MAX_PBKDF2_ITERATIONS);
         mbedtls_pk_free(&k->pk);
         free(k);
         return KEYRING_ERROR;
@@ -393,9 +393,9 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
     kr->keys[kr->n++] = k;
     if (!server_key_is_rsa(k)) {
         text_format(msg, msglen,
-                 "%s is a %zu-bit %s key: kept to recognise its server, but it cannot decrypt "
-                 "anything (only RSA key exchange can be decrypted with a server key; use a key log, -l)",
-                 name, server_key_bits(k), server_key_type(k));
+                    "%s is a %zu-bit %s key: kept to recognise its server, but it cannot decrypt "
+                    "anything (only RSA key exchange can be decrypted with a server key; use a key log, -l)",
+                    name, server_key_bits(k), server_key_type(k));
         return KEYRING_NOT_RSA;
     }
     if (msglen) msg[0] = 0;

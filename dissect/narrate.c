@@ -108,7 +108,7 @@ void narrate_client_hello(const conn_state *c, step *s, bool second_hello, bool 
         version_list(c->offered_versions, c->n_offered_versions, versions, sizeof versions);
     } else {
         text_format(versions, sizeof versions, "up to %s",
-                 or_unknown(tls_version_name(c->client_legacy_version), "an unknown version"));
+                    or_unknown(tls_version_name(c->client_legacy_version), "an unknown version"));
     }
     text_format(first, sizeof first, "%s", or_unknown(tls_cipher_suite_name(c->first_suite), "an unknown suite"));
     const char *hello = renegotiation ? "Hello again — let's renegotiate this connection, under the encryption we "

@@ -326,8 +326,8 @@ protect_ctx *protect_new(const protect_params *p, const char **why)
         text_format(pc->desc, sizeof pc->desc, "%s", cipher_label(p->cipher));
     else
         text_format(pc->desc, sizeof pc->desc, "%s with %s%s%s", cipher_label(p->cipher),
-                 pc->ssl3 ? "SSL3-MAC-" : "HMAC-", mac_label(p->mac),
-                 pc->etm ? " (encrypt-then-MAC)" : "");
+                    pc->ssl3 ? "SSL3-MAC-" : "HMAC-", mac_label(p->mac),
+                    pc->etm ? " (encrypt-then-MAC)" : "");
     if (why) *why = NULL;
     return pc;
 fail:
