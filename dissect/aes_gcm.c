@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "dissect/byteorder.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -163,10 +165,7 @@ TARGET static __m128i counter_block(const uint8_t nonce[12], uint32_t counter)
 {
     uint8_t b[16];
     memcpy(b, nonce, 12);
-    b[12] = (uint8_t)(counter >> 24);
-    b[13] = (uint8_t)(counter >> 16);
-    b[14] = (uint8_t)(counter >> 8);
-    b[15] = (uint8_t)counter;
+    store_be32(b + 12, counter);
     return _mm_loadu_si128((const __m128i *)b);
 }
 
@@ -223,11 +222,8 @@ TARGET static bool open_fast(const aes_gcm_key *k, const uint8_t nonce[12], cons
     __m128i y = ghash(k, _mm_setzero_si128(), aad, aad_len);
     y = ghash(k, y, ct, len);
     uint8_t lengths[16];
-    uint64_t abits = (uint64_t)aad_len * 8, cbits = (uint64_t)len * 8;
-    for (int i = 0; i < 8; i++) {
-        lengths[i] = (uint8_t)(abits >> (56 - 8 * i));
-        lengths[8 + i] = (uint8_t)(cbits >> (56 - 8 * i));
-    }
+    store_be64(lengths, (uint64_t)aad_len * 8);
+    store_be64(lengths + 8, (uint64_t)len * 8);
     y = ghash(k, y, lengths, 16);
     uint8_t expected[16];
     _mm_storeu_si128((__m128i *)expected, _mm_xor_si128(byte_reverse(y), aes_encrypt(k, counter_block(nonce, 1))));

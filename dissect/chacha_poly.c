@@ -2,23 +2,10 @@
 
 #include <string.h>
 
+#include "dissect/byteorder.h"
+
 #if defined(__x86_64__)
 #include <emmintrin.h>
-
-static uint32_t load_le32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t load_le64(const uint8_t *p)
-{
-    return (uint64_t)load_le32(p) | (uint64_t)load_le32(p + 4) << 32;
-}
-
-static void store_le64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
-}
 
 /* ---- ChaCha20 (RFC 8439 2.3), four blocks side by side: vector i holds
  * word i of four consecutive blocks ---- */

@@ -18,6 +18,7 @@
 #endif
 
 #include "dissect/aes_gcm.h"
+#include "dissect/byteorder.h"
 #include "dissect/chacha_poly.h"
 #include "dissect/cursor.h"
 #include "dissect/format.h"
@@ -345,21 +346,13 @@ bool protect_is_aead(const protect_ctx *pc)
     return pc->kind == PK_GCM || pc->kind == PK_CCM || pc->kind == PK_CHACHA;
 }
 
-static void put_be64(uint8_t *p, uint64_t v)
-{
-    for (int i = 7; i >= 0; i--) {
-        p[i] = (uint8_t)v;
-        v >>= 8;
-    }
-}
-
 /* The MAC of a TLS record (RFC 5246 6.2.3.1) or an SSL 3.0 one (RFC 6101 5.2.3.1). */
 static int record_mac(const protect_ctx *pc, uint8_t type, uint16_t version,
                       const uint8_t *data, size_t len, uint8_t *out)
 {
     const mbedtls_md_info_t *md = mbedtls_md_info_from_type(mac_md(pc->mac));
     uint8_t hdr[13];
-    put_be64(hdr, pc->seq);
+    store_be64(hdr, pc->seq);
     hdr[8] = type;
     size_t hlen;
     if (pc->ssl3) {
@@ -590,7 +583,7 @@ static protect_status open_aead(protect_ctx *pc, uint8_t type, uint16_t version,
         /* RFC 8446 5.3 / RFC 7905 2: the IV xor the 64-bit sequence number,
          * left-padded to 12 bytes. */
         uint8_t seq[8];
-        put_be64(seq, pc->seq);
+        store_be64(seq, pc->seq);
         memcpy(nonce, pc->iv, 12);
         for (int i = 0; i < 8; i++)
             nonce[4 + i] ^= seq[i];
@@ -608,7 +601,7 @@ static protect_status open_aead(protect_ctx *pc, uint8_t type, uint16_t version,
         aad_len = 5;
     } else {
         /* seq_num + type + version + length of the plaintext */
-        put_be64(aad, pc->seq);
+        store_be64(aad, pc->seq);
         aad[8] = type;
         aad[9] = (uint8_t)(version >> 8);
         aad[10] = (uint8_t)version;

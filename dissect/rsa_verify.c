@@ -20,6 +20,8 @@
 
 #include <mbedtls/bignum.h>
 
+#include "dissect/byteorder.h"
+
 #if defined(__SIZEOF_INT128__)
 
 enum {
@@ -56,20 +58,6 @@ static _Thread_local struct {
     mont_key keys[KEY_CACHE_ENTRIES];
     unsigned next_victim;
 } key_cache;
-
-/* Spelt out byte by byte, which compilers turn into one load (store) and
- * a byte swap. */
-static uint64_t load_be64(const uint8_t *p)
-{
-    return (uint64_t)p[0] << 56 | (uint64_t)p[1] << 48 | (uint64_t)p[2] << 40 | (uint64_t)p[3] << 32 |
-           (uint64_t)p[4] << 24 | (uint64_t)p[5] << 16 | (uint64_t)p[6] << 8 | p[7];
-}
-
-static void store_be64(uint8_t *p, uint64_t v)
-{
-    p[0] = (uint8_t)(v >> 56), p[1] = (uint8_t)(v >> 48), p[2] = (uint8_t)(v >> 40), p[3] = (uint8_t)(v >> 32);
-    p[4] = (uint8_t)(v >> 24), p[5] = (uint8_t)(v >> 16), p[6] = (uint8_t)(v >> 8), p[7] = (uint8_t)v;
-}
 
 /* limbs[0..count) = the big-endian number be[0..len), len <= 8 count. */
 static void limbs_from_bytes(uint64_t *limbs, size_t count, const uint8_t *be, size_t len)

@@ -4,6 +4,8 @@
 
 #include <mbedtls/sha256.h>
 
+#include "dissect/byteorder.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <cpuid.h>
 #include <immintrin.h>
@@ -28,11 +30,6 @@ static const uint32_t round_constants[64] = {
 static inline uint32_t rotr(uint32_t x, unsigned n)
 {
     return (x >> n) | (x << (32 - n));
-}
-
-static inline uint32_t load_be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
 void sha256_block_portable(uint32_t state[8], const uint8_t data[64])
