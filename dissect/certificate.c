@@ -671,6 +671,7 @@ typedef struct crt_entry {
     /* The certificate's fields as certificate_describe gives them, with
      * offsets from its first byte: later sightings copy them. */
     step *described;
+    size_t described_len;          /* the length the caller gave (bytes may follow the DER) */
     cert_summary summary;
 } crt_entry;
 
@@ -853,8 +854,13 @@ void certificate_describe(step *s, field *parent, size_t off, size_t len,
     /* The fields depend on the bytes alone, so they are worked out once
      * per cache entry (offsets from the certificate's start) and copied.
      * The copy keeps the caller's span for the whole certificate. */
+    if (e->described && e->described_len != der_len) {
+        step_free(e->described);   /* the same certificate with other bytes after it */
+        e->described = NULL;
+    }
     if (!e->described) {
         e->described = step_new(STEP_HANDSHAKE, 0, 0, DIR_S2C, "certificate");
+        e->described_len = der_len;
         describe_ctx d = { e->described, NULL, &e->crt, 0, der_len };
         describe_parsed(e->described, NULL, &d, e, &e->summary);
     }

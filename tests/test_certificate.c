@@ -137,6 +137,14 @@ static int trees_differ(const field *a, const field *b, size_t delta)
     return differences;
 }
 
+/* Fields whose bytes run past n. */
+static int spans_past(const field *f, size_t n)
+{
+    int past = 0;
+    for (; f; f = f->next) past += ((size_t)f->offset + f->length > n) + spans_past(f->first, n);
+    return past;
+}
+
 /* A certificate seen again is described from the parse kept the first
  * time: the same fields, at the new place, and the same summary. */
 static void test_describe_again(void)
@@ -160,6 +168,19 @@ static void test_describe_again(void)
     CHECK(c1->first->next->value != c2->first->next->value);
     step_free(s1);
     step_free(s2);
+
+    /* Seen first with bytes after it (the whole-certificate spans then
+     * cover them), then alone: no span may run past the shorter step. */
+    uint8_t *longer = calloc(1, len + 700);
+    memcpy(longer, der, len);
+    cert_summary sum;
+    field *c3, *c4;
+    step *s3 = describe(longer, len + 700, &sum, &c3);
+    step *s4 = describe(der, len, &sum, &c4);
+    CHECK_EQ_INT(spans_past(c4->first, s4->nbytes), 0);
+    step_free(s3);
+    step_free(s4);
+    free(longer);
     free(msg);
     free(der);
 }
