@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -113,6 +114,9 @@ static pcap_t *open_file(capture *c, const char *file, char *err, size_t errlen)
          * takes the size only with a buffer given.) */
         c->read_buffer = malloc(READ_BUFFER);
         if (c->read_buffer) setvbuf(fp, c->read_buffer, _IOFBF, READ_BUFFER);
+        /* Only this capture's thread reads the file: no lock per fread
+         * (libpcap makes two for every packet). */
+        __fsetlocking(fp, FSETLOCKING_BYCALLER);
     }
     pcap_t *p = pcap_fopen_offline(fp, eb);
     if (p) return p;
