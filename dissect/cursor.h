@@ -133,6 +133,15 @@ static inline bool cur_find_u8(const cursor *c, uint8_t b, size_t *at)
     return true;
 }
 
+/* How many of the next bytes are not in the set (stop[b] true ends the
+ * run), without consuming anything.  For text: tokens, fields. */
+static inline size_t cur_run_until(const cursor *c, const bool stop[256])
+{
+    const uint8_t *q = c->p;
+    while (q < c->end && !stop[*q]) q++;
+    return (size_t)(q - c->p);
+}
+
 /* Points *out at the next n bytes and consumes them. */
 static inline bool cur_bytes(cursor *c, size_t n, const uint8_t **out)
 {

@@ -33,7 +33,7 @@ typedef struct kl_file {
 struct keylog {
     kl_entry *entries;
     size_t n, cap, max;
-    uint32_t *table;           /* entry index + 1; 0 is empty */
+    uint64_t *table;           /* a slot: the key's 32-bit hash above, entry index + 1 below; 0 is empty */
     size_t table_size;         /* power of two */
     size_t dropped;
     bool cap_warned;
@@ -130,30 +130,46 @@ bool keylog_has_label(const keylog *kl, keylog_label label)
 
 /* ---- the table ---- */
 
-static uint64_t hash_key(uint8_t label, const uint8_t *key, size_t n)
+/* Eight bytes at a time (a client random is 32): a key log of tens of
+ * thousands of lines is hashed at start-up, before any thread begins. */
+static uint32_t hash_key(uint8_t label, const uint8_t *key, size_t n)
 {
-    uint64_t h = 1469598103934665603ull ^ label;
-    for (size_t i = 0; i < n; i++) {
-        h ^= key[i];
-        h *= 1099511628211ull;
+    uint64_t h = 0x9e3779b97f4a7c15u ^ ((uint64_t)label << 56) ^ n;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, key + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdu;
+        h ^= h >> 32;
     }
-    return h ^ (h >> 29);
+    for (; i < n; i++) h = (h ^ key[i]) * 0x100000001b3u;
+    h ^= h >> 29;
+    h *= 0xc4ceb9fe1a85ec53u;
+    return (uint32_t)(h ^ h >> 32);
 }
 
-static size_t find_slot(const keylog *kl, uint8_t label, const uint8_t *key, size_t n, bool *found)
+static size_t slot_entry(uint64_t slot) { return (size_t)(uint32_t)slot; }   /* index + 1 */
+static uint32_t slot_hash(uint64_t slot) { return (uint32_t)(slot >> 32); }
+
+/* The slot holding the entry for (label, key), or the empty one where it
+ * would go.  Slots carry the key's hash, so a probe past another key
+ * rarely reads its entry. */
+static size_t find_slot(const keylog *kl, uint8_t label, const uint8_t *key, size_t n, uint32_t hash, bool *found)
 {
     size_t mask = kl->table_size - 1;
-    size_t i = (size_t)hash_key(label, key, n) & mask;
+    size_t i = hash & mask;
     for (;;) {
-        uint32_t v = kl->table[i];
+        uint64_t v = kl->table[i];
         if (v == 0) {
             *found = false;
             return i;
         }
-        const kl_entry *e = &kl->entries[v - 1];
-        if (e->label == label && e->key_len == n && memcmp(e->key, key, n) == 0) {
-            *found = true;
-            return i;
+        if (slot_hash(v) == hash) {
+            const kl_entry *e = &kl->entries[slot_entry(v) - 1];
+            if (e->label == label && e->key_len == n && memcmp(e->key, key, n) == 0) {
+                *found = true;
+                return i;
+            }
         }
         i = (i + 1) & mask;
     }
@@ -162,17 +178,19 @@ static size_t find_slot(const keylog *kl, uint8_t label, const uint8_t *key, siz
 static bool grow_table(keylog *kl)
 {
     size_t size = kl->table_size ? kl->table_size * 2 : 1024;
-    uint32_t *t = calloc(size, sizeof *t);
+    uint64_t *t = calloc(size, sizeof *t);
     if (!t) return false;
+    /* every key is in once: each goes to the first free slot from its hash */
+    for (size_t k = 0; k < kl->table_size; k++) {
+        uint64_t v = kl->table[k];
+        if (!v) continue;
+        size_t i = slot_hash(v) & (size - 1);
+        while (t[i]) i = (i + 1) & (size - 1);
+        t[i] = v;
+    }
     free(kl->table);
     kl->table = t;
     kl->table_size = size;
-    for (size_t k = 0; k < kl->n; k++) {
-        const kl_entry *e = &kl->entries[k];
-        bool found;
-        size_t s = find_slot(kl, e->label, e->key, e->key_len, &found);
-        kl->table[s] = (uint32_t)(k + 1);
-    }
     return true;
 }
 
@@ -200,9 +218,10 @@ static int store(keylog *kl, keylog_label label, const uint8_t *key, size_t key_
         if (!grow_table(kl)) return -1;
     }
     bool found;
-    size_t slot = find_slot(kl, (uint8_t)label, key, key_len, &found);
+    uint32_t hash = hash_key((uint8_t)label, key, key_len);
+    size_t slot = find_slot(kl, (uint8_t)label, key, key_len, hash, &found);
     if (found) {
-        kl_entry *e = &kl->entries[kl->table[slot] - 1];
+        kl_entry *e = &kl->entries[slot_entry(kl->table[slot]) - 1];
         memcpy(e->secret, secret, secret_len);
         e->secret_len = (uint8_t)secret_len;
         kl->generation++;
@@ -220,7 +239,7 @@ static int store(keylog *kl, keylog_label label, const uint8_t *key, size_t key_
     e->secret_len = (uint8_t)secret_len;
     memcpy(e->key, key, key_len);
     memcpy(e->secret, secret, secret_len);
-    kl->table[slot] = (uint32_t)(kl->n + 1);
+    kl->table[slot] = (uint64_t)hash << 32 | (uint32_t)(kl->n + 1);
     kl->n++;
     kl->label_mask |= 1u << label;
     kl->generation++;
@@ -233,9 +252,9 @@ bool keylog_lookup(const keylog *kl, keylog_label label, const uint8_t *key, siz
     if (!kl || kl->n == 0 || key_len > KEYLOG_KEY_MAX || (unsigned)label >= KEYLOG_LABEL_COUNT)
         return false;
     bool found;
-    size_t slot = find_slot(kl, (uint8_t)label, key, key_len, &found);
+    size_t slot = find_slot(kl, (uint8_t)label, key, key_len, hash_key((uint8_t)label, key, key_len), &found);
     if (!found) return false;
-    const kl_entry *e = &kl->entries[kl->table[slot] - 1];
+    const kl_entry *e = &kl->entries[slot_entry(kl->table[slot]) - 1];
     memcpy(out, e->secret, e->secret_len);
     *out_len = e->secret_len;
     return true;
@@ -264,7 +283,9 @@ static int hexval(uint8_t c)
     return hex_digit_value[c];
 }
 
-static bool is_space(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
+static const bool space_byte[256] = { [' '] = true, ['\t'] = true, ['\r'] = true, ['\v'] = true, ['\f'] = true };
+
+static bool is_space(uint8_t c) { return space_byte[c]; }
 
 static void skip_spaces(cursor *c)
 {
@@ -276,12 +297,10 @@ static void skip_spaces(cursor *c)
 /* The next run of non-space bytes. */
 static void token(cursor *c, const uint8_t **tok, size_t *n)
 {
-    size_t k = 0;
-    uint8_t b;
-    while (cur_peek_u8(c, k, &b) && !is_space(b))
-        k++;
-    cur_bytes(c, k, tok);
-    *n = k;
+    static const uint8_t nothing[1];
+    size_t k = cur_run_until(c, space_byte);
+    *tok = nothing;
+    *n = cur_bytes(c, k, tok) ? k : 0;
 }
 
 /* Hex text into bytes; false unless it is all hex digits of even count. */
