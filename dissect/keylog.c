@@ -175,9 +175,11 @@ static size_t find_slot(const keylog *kl, uint8_t label, const uint8_t *key, siz
     }
 }
 
-static bool grow_table(keylog *kl)
+/* A table of at least twice `entries` slots (at least doubled). */
+static bool grow_table(keylog *kl, size_t entries)
 {
     size_t size = kl->table_size ? kl->table_size * 2 : 1024;
+    while (size < 2 * entries) size *= 2;
     uint64_t *t = calloc(size, sizeof *t);
     if (!t) return false;
     /* every key is in once: each goes to the first free slot from its hash */
@@ -194,9 +196,10 @@ static bool grow_table(keylog *kl)
     return true;
 }
 
-static bool grow_entries(keylog *kl)
+static bool grow_entries(keylog *kl, size_t at_least)
 {
     size_t cap = kl->cap ? kl->cap * 2 : 256;
+    if (cap < at_least) cap = at_least;
     if (cap > kl->max) cap = kl->max;
     kl_entry *e = malloc(cap * sizeof *e);
     if (!e) return false;
@@ -210,12 +213,23 @@ static bool grow_entries(keylog *kl)
     return true;
 }
 
+/* Room for about `more` entries beyond those held (a key log line is
+ * about 100 bytes or more), so that a big file does not grow the arrays
+ * a dozen times.  Best effort: store() grows them anyway. */
+static void reserve(keylog *kl, size_t more)
+{
+    size_t want = kl->n + more;
+    if (want > kl->max) want = kl->max;
+    if (want > kl->cap) grow_entries(kl, want);
+    if (2 * want > kl->table_size) grow_table(kl, want);
+}
+
 /* 1 added, 0 replaced an existing entry, -1 not stored (cap or memory). */
 static int store(keylog *kl, keylog_label label, const uint8_t *key, size_t key_len,
                  const uint8_t *secret, size_t secret_len)
 {
     if (kl->table_size == 0 || (kl->n + 1) * 2 > kl->table_size) {
-        if (!grow_table(kl)) return -1;
+        if (!grow_table(kl, kl->n + 1)) return -1;
     }
     bool found;
     uint32_t hash = hash_key((uint8_t)label, key, key_len);
@@ -231,7 +245,7 @@ static int store(keylog *kl, keylog_label label, const uint8_t *key, size_t key_
         kl->dropped++;
         return -1;
     }
-    if (kl->n == kl->cap && !grow_entries(kl)) return -1;
+    if (kl->n == kl->cap && !grow_entries(kl, 0)) return -1;
     kl_entry *e = &kl->entries[kl->n];
     memset(e, 0, sizeof *e);
     e->label = (uint8_t)label;
@@ -513,7 +527,8 @@ static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t 
     f->fp = fp;
     clearerr(fp);
     struct stat st;
-    if (fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode) && (long long)st.st_size < f->offset) {
+    bool regular = fstat(fileno(fp), &st) == 0 && S_ISREG(st.st_mode);
+    if (regular && (long long)st.st_size < f->offset) {
         warn(kl, "%s: the key log got shorter; reading it again from the start", f->path);
         f->offset = 0;
         f->line = 0;
@@ -521,6 +536,7 @@ static long read_file(keylog *kl, kl_file *f, bool take_tail, char *err, size_t 
     if (fseeko(fp, (off_t)f->offset, SEEK_SET) != 0) {
         return 0;
     }
+    if (regular && st.st_size > f->offset) reserve(kl, (size_t)(st.st_size - f->offset) / 100);
     size_t bufcap = READ_CHUNK + KEYLOG_MAX_LINE + 2;
     uint8_t *buf = malloc(bufcap);
     if (!buf) {
