@@ -2,9 +2,13 @@
 
 static void *on_open(void *ctx, const endpoint *side0, const endpoint *side1, bool side0_is_client, double ts)
 {
-    char a[ENDPOINT_TEXT_MAX], b[ENDPOINT_TEXT_MAX];
-    endpoint_format(side0, a, sizeof a);
-    endpoint_format(side1, b, sizeof b);
+    char a[ENDPOINT_TEXT_MAX] = "", b[ENDPOINT_TEXT_MAX] = "";
+    /* Another thread's connection is only numbered here: its ends need
+     * no names. */
+    if (dissector_next_flow_is_mine(ctx)) {
+        endpoint_format(side0, a, sizeof a);
+        endpoint_format(side1, b, sizeof b);
+    }
     return dissector_open(ctx, a, b, side0->port, side1->port, side0_is_client, ts);
 }
 

@@ -302,6 +302,11 @@ void dissector_set_shard(dissector *d, unsigned index, unsigned count, struct se
     if (d->shards && sessions) crypto_cache_share_sessions(d->cache, sessions, sync);
 }
 
+bool dissector_next_flow_is_mine(const dissector *d)
+{
+    return !d->shards || d->flows_opened % d->shards == d->shard;
+}
+
 tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
                          uint16_t port0, uint16_t port1, bool side0_is_client, double ts)
 {
@@ -318,7 +323,7 @@ tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
     /* Flows are dealt out in turn by the order in which they open, which
      * every shard's flow table gives alike: consecutive connections, often
      * of the same kind and cost, go to different threads. */
-    f->foreign = d->shards && d->flows_opened % d->shards != d->shard;
+    f->foreign = !dissector_next_flow_is_mine(d);
     d->flows_opened++;
     if (d->n_open == d->cap_open) {
         d->cap_open = d->cap_open ? 2 * d->cap_open : 64;

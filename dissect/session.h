@@ -46,6 +46,11 @@ struct shard_sync;
 void dissector_set_shard(dissector *d, unsigned index, unsigned count, struct session_store *sessions,
                          const struct shard_sync *sync);
 
+/* Whether the next flow dissector_open is given is dissected here rather
+ * than only numbered for another shard (always, unsharded): the caller
+ * may skip naming the ends of the others. */
+bool dissector_next_flow_is_mine(const dissector *d);
+
 /* The TCP side of a flow.  `side0` / `side1` are "ip:port" texts, the
  * ports are given apart for the port hints. */
 tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
