@@ -276,25 +276,18 @@ bool keylog_lookup(const keylog *kl, keylog_label label, const uint8_t *key, siz
 
 /* ---- parsing ---- */
 
-/* Each byte's value as a hex digit, -1 for the rest: a key log is
+/* Each byte's value as a hex digit plus one, 0 for the rest: a key log is
  * megabytes of hex, and a table does not mispredict between digits and
  * letters. */
-#define X (-1)
-static const int8_t hex_digit_value[256] = {
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  0, 1, 2, 3, 4, 5, 6, 7, 8, 9, X, X, X, X, X, X,
-    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, 10, 11, 12, 13, 14, 15, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
-    X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,  X, X, X, X, X, X, X, X, X, X, X, X, X, X, X, X,
+static const uint8_t hex_digit_plus_one[256] = {
+    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
 };
-#undef X
 
 static int hexval(uint8_t c)
 {
-    return hex_digit_value[c];
+    return hex_digit_plus_one[c] - 1;
 }
 
 static const bool space_byte[256] = { [' '] = true, ['\t'] = true, ['\r'] = true, ['\v'] = true, ['\f'] = true };
