@@ -1,5 +1,7 @@
 #include "dissect/step.h"
 
+#include "dissect/hex.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,13 +140,9 @@ field *field_bool(step *s, field *parent, const char *name, size_t off, size_t l
 field *field_hex(step *s, field *parent, const char *name, size_t off, size_t len,
                  const uint8_t *bytes, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
     field *f = add(s, parent, name, off, len, FIELD_LEAF);
     char *v = arena_alloc_raw(&s->mem, 2 * n + 1);
-    for (size_t i = 0; i < n; i++) {
-        v[2 * i] = digits[bytes[i] >> 4];
-        v[2 * i + 1] = digits[bytes[i] & 15];
-    }
+    hex_encode(v, bytes, n);
     v[2 * n] = '\0';
     f->value = v;
     f->json = FJ_HEX;

@@ -1,0 +1,13 @@
+/* Bytes as lowercase hex digits, sixteen bytes at a time where the CPU
+ * allows: certificates, randoms, key shares and signatures are the largest
+ * values tlsview prints. */
+#ifndef TLSVIEW_HEX_H
+#define TLSVIEW_HEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes exactly 2 * n digits to out (no terminating NUL). */
+void hex_encode(char *out, const uint8_t *in, size_t n);
+
+#endif
