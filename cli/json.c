@@ -200,41 +200,54 @@ static const unsigned char *out_special(json_out *w, const unsigned char *p)
     return p + 1;
 }
 
-/* Where the run of plain bytes in [p, end) ends (end when all are).
- * Strings are mostly plain and this scan is most of the writer's work:
- * sixteen bytes a turn where the CPU can, then by table. */
-static const unsigned char *plain_run_end(const unsigned char *p, const unsigned char *end)
-{
 #if defined(__SSE2__)
+/* Bits set for the bytes of v that are not plain: control bytes (the NUL
+ * that ends the string among them), the quote, the backslash, DEL and
+ * every byte of 0x80 and up (signed, they are not above 0x1f). */
+static inline unsigned not_plain_mask(__m128i v)
+{
     const __m128i below_space = _mm_set1_epi8(0x1f), quote = _mm_set1_epi8('"');
     const __m128i backslash = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
-    while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)p);
-        /* signed: bytes of 0x80 and up are negative, so not above 0x1f */
-        __m128i plain = _mm_cmpgt_epi8(v, below_space);
-        __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
-                                       _mm_cmpeq_epi8(v, del));
-        unsigned mask = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(special, plain)) ^ 0xffffu;
-        if (mask) return p + __builtin_ctz(mask);
-        p += 16;
-    }
-#endif
-    while (p < end && !json_escape[*p]) p++;
+    __m128i plain = _mm_cmpgt_epi8(v, below_space);
+    __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+                                   _mm_cmpeq_epi8(v, del));
+    return (unsigned)_mm_movemask_epi8(_mm_andnot_si128(special, plain)) ^ 0xffffu;
+}
+
+/* The first byte at or after p that is not plain, the terminating NUL
+ * included: the string's length and its escape scan in one pass.  Strings
+ * are mostly plain and short, and this scan is most of the writer's work.
+ * It reads whole aligned sixteen-byte blocks, as strlen does: such a block
+ * never crosses into another page, but it may take in bytes before and
+ * after the string, which the sanitizers would take for stray reads. */
+__attribute__((no_sanitize_address, no_sanitize_thread))
+static const unsigned char *plain_run_end(const unsigned char *p)
+{
+    size_t skip = (uintptr_t)p & 15;
+    const __m128i *block = (const __m128i *)(const void *)(p - skip);
+    unsigned mask = not_plain_mask(_mm_load_si128(block)) >> skip << skip;
+    while (!mask) mask = not_plain_mask(_mm_load_si128(++block));
+    return (const unsigned char *)block + __builtin_ctz(mask);
+}
+#else
+static const unsigned char *plain_run_end(const unsigned char *p)
+{
+    while (*p && !json_escape[*p]) p++;
     return p;
 }
+#endif
 
 /* s quoted and escaped; NULL is "". */
 static void out_string(json_out *w, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");
-    const unsigned char *end = p + strlen((const char *)p);
     out_char(w, '"');
     for (;;) {
         /* Runs of plain bytes in one copy: most of the output is those. */
         const unsigned char *run = p;
-        p = plain_run_end(p, end);
+        p = plain_run_end(p);
         if (p > run) out_bytes(w, run, (size_t)(p - run));
-        if (p == end) break;
+        if (!*p) break;
         p = out_special(w, p);
     }
     out_char(w, '"');
