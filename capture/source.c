@@ -15,6 +15,8 @@
 
 #include <pcap/pcap.h>
 
+#include "capture/pcap_map.h"
+
 #define CAPTURE_DEFAULT_SNAPLEN 262144
 #define CAPTURE_TIMEOUT_MS 100
 /* Flows are checked for idleness once per this much capture time. */
@@ -32,6 +34,8 @@ struct capture {
     double next_expire;
     char name[128];              /* for messages: file or interface */
     char *read_buffer;           /* stdio's buffer for a capture file */
+    FILE *file;                  /* the file under `map` */
+    pcap_map *map;               /* a classic pcap file read without libpcap */
 };
 
 /* One line into err: no newline, whatever libpcap put in its message. */
@@ -84,7 +88,9 @@ static bool text_has(const char *s, const char *what)
 
 enum { READ_BUFFER = 1 << 18 };
 
-static pcap_t *open_file(capture *c, const char *file, char *err, size_t errlen)
+/* Opens the file for libpcap, or (may_map and a classic pcap file) for
+ * pcap_map: then c->map is set and NULL returned with err empty. */
+static pcap_t *open_file(capture *c, const char *file, bool may_map, char *err, size_t errlen)
 {
     char eb[PCAP_ERRBUF_SIZE] = "";
     FILE *fp;
@@ -99,6 +105,10 @@ static pcap_t *open_file(capture *c, const char *file, char *err, size_t errlen)
             return NULL;
         }
         fp = fopen(file, "rb");
+        if (fp && may_map && (c->map = pcap_map_open(fileno(fp))) != NULL) {
+            c->file = fp;
+            return NULL;
+        }
         if (!fp) {
             int e = errno;
             if (e == ENOENT)
@@ -221,7 +231,13 @@ capture *capture_open(const capture_options *o, const stream_handler *h, char *e
     c->live = o->iface != NULL;
     c->nonblocking = c->live && o->nonblocking;
     c->stats.live = c->live;
-    c->p = c->live ? open_live(c, o, err, errlen) : open_file(c, o->file, err, errlen);
+    /* A filter is libpcap's to apply: only unfiltered files are mapped. */
+    bool may_map = !(o->filter && o->filter[0]);
+    c->p = c->live ? open_live(c, o, err, errlen) : open_file(c, o->file, may_map, err, errlen);
+    if (c->map) {
+        c->linktype = pcap_map_linktype(c->map);   /* one pcap_map takes on only */
+        goto flows;
+    }
     if (!c->p) {
         free(c);
         return NULL;
@@ -259,6 +275,7 @@ capture *capture_open(const capture_options *o, const stream_handler *h, char *e
         }
     }
 
+flows:
     c->flows = flow_table_new(&o->limits, h, &c->stats);
     if (!c->flows) {
         set_err(err, errlen, "out of memory");
@@ -267,7 +284,9 @@ capture *capture_open(const capture_options *o, const stream_handler *h, char *e
     return c;
 
 fail:
-    pcap_close(c->p);
+    if (c->p) pcap_close(c->p);
+    pcap_map_close(c->map);
+    if (c->file) fclose(c->file);
     free(c->read_buffer);
     free(c);
     return NULL;
@@ -334,9 +353,25 @@ static bool wait_for_packets(capture *c)
     return poll(&pfd, 1, CAPTURE_TIMEOUT_MS) > 0;
 }
 
+static int step_mapped(capture *c, int max_packets, volatile sig_atomic_t *stop, char *err, size_t errlen)
+{
+    for (int n = 0;; n++) {
+        if (stop && *stop) return 1;
+        if (max_packets > 0 && n >= max_packets) return 1;
+        pcap_map_packet pkt;
+        int rc = pcap_map_next(c->map, &pkt, c->name, err, errlen);
+        if (rc <= 0) return rc;
+        struct pcap_pkthdr hdr = { .caplen = pkt.caplen, .len = pkt.len };
+        hdr.ts.tv_sec = pkt.sec;
+        hdr.ts.tv_usec = pkt.usec;
+        dispatch(c, &hdr, pkt.data);
+    }
+}
+
 int capture_step(capture *c, int max_packets, volatile sig_atomic_t *stop, char *err, size_t errlen)
 {
     if (c->finished) return 0;
+    if (c->map) return step_mapped(c, max_packets, stop, err, errlen);
     int n = 0;
     for (;;) {
         if (stop && *stop) return 1;
@@ -394,7 +429,9 @@ void capture_close(capture *c)
 {
     if (!c) return;
     capture_finish(c);
-    pcap_close(c->p);   /* closes the file, so its buffer goes after */
+    if (c->p) pcap_close(c->p);   /* closes the file, so its buffer goes after */
+    pcap_map_close(c->map);
+    if (c->file) fclose(c->file);
     free(c->read_buffer);
     free(c);
 }
