@@ -2,9 +2,11 @@
  * small helpers every decoder of a message body uses. */
 #include "dissect/handshake.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "dissect/format.h"
 #include "dissect/hs_internal.h"
 
 /* ---- versions ---- */
@@ -28,14 +30,33 @@ const char *hs_group_name(uint16_t v) { return tls_is_grease(v) ? "GREASE" : tls
 const char *hs_ext_name(uint16_t v) { return tls_is_grease(v) ? "GREASE" : tls_extension_name(v); }
 const char *hs_version_name(uint16_t v) { return tls_is_grease(v) ? "GREASE" : tls_version_name(v); }
 
+/* TLS 1.2 SignatureAndHashAlgorithm pairs the scheme registry lacks, as
+ * "signature_hash": clients commonly offer several in every hello, so
+ * the names of the small codes are made once, from the two registries. */
+enum { PAIR_CODES = 16, PAIR_NAME = 48 };
+static char pair_names[PAIR_CODES][PAIR_CODES][PAIR_NAME];   /* [hash][signature], "" for none */
+static pthread_once_t pair_names_once = PTHREAD_ONCE_INIT;
+
+static void make_pair_names(void)
+{
+    for (unsigned h = 0; h < PAIR_CODES; h++)
+        for (unsigned g = 0; g < PAIR_CODES; g++) {
+            const char *hash = tls_hash_algorithm_name((uint8_t)h), *sig = tls_signature_algorithm_name((uint8_t)g);
+            if (hash && sig) text_format(pair_names[h][g], PAIR_NAME, "%s_%s", sig, hash);
+        }
+}
+
 const char *hs_sigalg_name(step *s, uint16_t v)
 {
     if (tls_is_grease(v)) return "GREASE";
     const char *n = tls_signature_scheme_name(v);
     if (n) return n;
-    /* TLS 1.2 SignatureAndHashAlgorithm pairs the scheme registry lacks. */
-    const char *hash = tls_hash_algorithm_name((uint8_t)(v >> 8));
-    const char *sig = tls_signature_algorithm_name((uint8_t)(v & 0xff));
+    uint8_t h = (uint8_t)(v >> 8), g = (uint8_t)(v & 0xff);
+    if (h < PAIR_CODES && g < PAIR_CODES) {
+        pthread_once(&pair_names_once, make_pair_names);
+        return pair_names[h][g][0] ? pair_names[h][g] : NULL;
+    }
+    const char *hash = tls_hash_algorithm_name(h), *sig = tls_signature_algorithm_name(g);
     if (hash && sig) return arena_printf(&s->mem, "%s_%s", sig, hash);
     return NULL;
 }
