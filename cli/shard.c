@@ -56,6 +56,7 @@ typedef struct worker {
     /* Under the runner's lock: */
     block *head, *tail;
     size_t queued;
+    block *spare;              /* written blocks kept for reuse, their buffers grown */
     uint64_t published;        /* every key up to this one is queued */
     bool finished;
     /* Results. */
@@ -171,9 +172,22 @@ static void block_free(block *b)
 static void publish(worker *w, uint64_t upto)
 {
     shard_runner *r = w->run;
-    block *b = w->cur, *fresh = calloc(1, sizeof *fresh);
-    if (!fresh) w->failed = true;
+    block *b = w->cur, *fresh = NULL;
     pthread_mutex_lock(&r->lock);
+    if (b->n_segs) {
+        /* A written block's buffers, already grown to a block's size,
+         * save the copies of growing new ones from nothing. */
+        if (w->spare) {
+            fresh = w->spare;
+            w->spare = fresh->next;
+            fresh->next = NULL;
+        } else {
+            pthread_mutex_unlock(&r->lock);
+            fresh = calloc(1, sizeof *fresh);
+            if (!fresh) w->failed = true;
+            pthread_mutex_lock(&r->lock);
+        }
+    }
     if (fresh && b->n_segs) {
         w->cur = fresh;
         if (w->tail) w->tail->next = b;
@@ -328,7 +342,9 @@ static void drop_written(shard_runner *r, worker *w)
         w->head = b->next;
         if (!w->head) w->tail = NULL;
         w->queued--;
-        block_free(b);
+        b->len = b->n_segs = b->done_segs = b->done_bytes = 0;
+        b->next = w->spare;
+        w->spare = b;
         pthread_cond_broadcast(&r->changed);
     }
 }
@@ -429,6 +445,11 @@ static void worker_free(worker *w)
     while (w->head) {
         block *b = w->head;
         w->head = b->next;
+        block_free(b);
+    }
+    while (w->spare) {
+        block *b = w->spare;
+        w->spare = b->next;
         block_free(b);
     }
 }
