@@ -361,7 +361,19 @@ int main(int argc, char **argv)
     if (r.tui) { /* the screen said it all */ }
     else if (r.mode == OUT_JSON) json_sink_summary(r.out, &cs, &ds);
     else text_sink_summary(r.out, &cs, &ds);
-    fflush(stdout);
+    errno = 0;
+    bool flushed = fflush(stdout) == 0;
+    if ((!flushed || ferror(stdout)) && rc == 0) {
+        /* A full disk or a closed file: what was lost must not pass for
+         * done.  The reason is known when the last write is the one that
+         * failed. */
+        if (!flushed && errno)
+            fprintf(stderr, "tlsview: cannot write the output: %s (check where it goes and the free space there)\n",
+                    strerror(errno));
+        else
+            fputs("tlsview: cannot write all of the output (check where it goes and the free space there)\n", stderr);
+        rc = 1;
+    }
 
     if (rc == 0 && ds.tls_connections == 0 && r.o.read_file) {
         fprintf(stderr, "tlsview: no TLS found in %s (%llu TCP connections%s); if TLS starts mid-connection on an "

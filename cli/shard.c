@@ -1,10 +1,13 @@
 #include "cli/shard.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 #include "cli/pipeline.h"
 #include "dissect/sessions.h"
@@ -14,6 +17,7 @@ enum {
     MAX_QUEUED = 8,          /* blocks a worker may have waiting for the writer */
     MAX_WORKERS = 64,
     OUT_BUFFER = 1 << 18,    /* the writer's output, gathered into fewer write(2)s */
+    MAX_IOV = 256,           /* runs per write (within every system's IOV_MAX) */
 };
 
 /* Keys of output written while a dissector ends what is still open after
@@ -76,9 +80,13 @@ struct shard_runner {
     session_store *sessions;
     worker w[MAX_WORKERS];
     unsigned n;
-    /* The writer's own (only it touches them): */
-    char *out_buf;
-    size_t out_len;
+    /* The writer's own (only it touches them): the runs to write, in
+     * order, where they lie in the workers' blocks; those blocks go back
+     * to their workers only once written. */
+    struct iovec iov[MAX_IOV];
+    int n_iov;
+    size_t iov_bytes;
+    int out_errno;             /* a write failed (errno): the workers stop, the rest is dropped */
 };
 
 /* ---- a worker's output ---- */
@@ -301,26 +309,46 @@ static void *worker_main(void *arg)
 
 /* Output in order, gathered: the runs between two workers' turns are
  * often a single step's line. */
-static void writer_put(shard_runner *r, FILE *out, const char *p, size_t n)
-{
-    if (!r->out_buf || n >= OUT_BUFFER) {
-        if (r->out_len) fwrite(r->out_buf, 1, r->out_len, out);
-        r->out_len = 0;
-        fwrite(p, 1, n, out);
-        return;
-    }
-    if (OUT_BUFFER - r->out_len < n) {
-        fwrite(r->out_buf, 1, r->out_len, out);
-        r->out_len = 0;
-    }
-    memcpy(r->out_buf + r->out_len, p, n);
-    r->out_len += n;
-}
-
+/* Everything gathered, in one writev(2) where the system takes it all. */
 static void writer_flush(shard_runner *r, FILE *out)
 {
-    if (r->out_len) fwrite(r->out_buf, 1, r->out_len, out);
-    r->out_len = 0;
+    struct iovec *v = r->iov;
+    int n = r->n_iov;
+    r->n_iov = 0;
+    r->iov_bytes = 0;
+    if (!n || r->out_errno) return;
+    if (fflush(out) != 0) {      /* whatever stdio still holds goes first */
+        r->out_errno = errno ? errno : EIO;
+        atomic_store(&r->stop, true);
+        return;
+    }
+    while (n > 0) {
+        ssize_t done = writev(fileno(out), v, n);
+        if (done < 0) {
+            if (errno == EINTR) continue;
+            r->out_errno = errno;
+            atomic_store(&r->stop, true);
+            return;
+        }
+        while (n > 0 && (size_t)done >= v->iov_len) {
+            done -= (ssize_t)v->iov_len;
+            v++;
+            n--;
+        }
+        if (n > 0) {
+            v->iov_base = (char *)v->iov_base + done;
+            v->iov_len -= (size_t)done;
+        }
+    }
+}
+
+/* A run of output to write; runs are gathered, not copied. */
+static void writer_put(shard_runner *r, FILE *out, const char *p, size_t n)
+{
+    if (!n) return;
+    r->iov[r->n_iov++] = (struct iovec){ (void *)p, n };
+    r->iov_bytes += n;
+    if (r->n_iov == MAX_IOV || r->iov_bytes >= OUT_BUFFER) writer_flush(r, out);
 }
 
 /* The next key worker w will write, if it has one queued. */
@@ -334,9 +362,11 @@ static bool next_key(const worker *w, uint64_t *key)
     return false;
 }
 
-/* Frees the blocks of w that are all written, and lets w go on. */
+/* Gives w back the blocks that are all written (and out of the writer's
+ * hands: nothing gathered), and lets w go on. */
 static void drop_written(shard_runner *r, worker *w)
 {
+    if (r->n_iov) return;
     while (w->head && w->head->done_segs == w->head->n_segs) {
         block *b = w->head;
         w->head = b->next;
@@ -347,6 +377,28 @@ static void drop_written(shard_runner *r, worker *w)
         w->spare = b;
         pthread_cond_broadcast(&r->changed);
     }
+}
+
+/* Up to where worker `best` may write: below every other worker's next
+ * key, and within what the others have published. */
+static uint64_t limit_for(const shard_runner *r, unsigned best)
+{
+    uint64_t limit = UINT64_MAX;
+    for (unsigned i = 0; i < r->n; i++) {
+        if (i == best) continue;
+        uint64_t k;
+        if (next_key(&r->w[i], &k)) {
+            if (k - 1 < limit) limit = k - 1;
+        } else if (!r->w[i].finished && r->w[i].published < limit) {
+            limit = r->w[i].published;
+        }
+    }
+    return limit;
+}
+
+static void drop_all_written(shard_runner *r)
+{
+    for (unsigned i = 0; i < r->n; i++) drop_written(r, &r->w[i]);
 }
 
 /* Writes what can be written in key order; false once every worker has
@@ -363,31 +415,25 @@ static bool write_some(shard_runner *r, FILE *out)
             best_key = k;
         }
     }
-    if (best == r->n) {
-        bool all_done = true;
-        for (unsigned i = 0; i < r->n; i++) all_done = all_done && r->w[i].finished && !r->w[i].head;
-        if (all_done) return false;
-        writer_flush(r, out);   /* nothing to write for now: what is gathered goes out */
-        pthread_cond_wait(&r->changed, &r->lock);
-        return true;
-    }
-    /* Up to where the best one may go: below every other worker's next
-     * key, and within what the others have published. */
-    uint64_t limit = UINT64_MAX;
-    for (unsigned i = 0; i < r->n; i++) {
-        if (i == best) continue;
-        uint64_t k;
-        if (next_key(&r->w[i], &k)) {
-            if (k - 1 < limit) limit = k - 1;
-        } else if (!r->w[i].finished && r->w[i].published < limit) {
-            limit = r->w[i].published;
+    if (best == r->n || best_key > limit_for(r, best)) {
+        /* Nothing to write for now: what is gathered goes out, and its
+         * blocks back to their workers, before waiting for more. */
+        if (r->n_iov) {
+            pthread_mutex_unlock(&r->lock);   /* the gathered blocks stay put until dropped */
+            writer_flush(r, out);
+            pthread_mutex_lock(&r->lock);
+            drop_all_written(r);
+            return true;
         }
-    }
-    if (best_key > limit) {
-        writer_flush(r, out);
+        if (best == r->n) {
+            bool all_done = true;
+            for (unsigned i = 0; i < r->n; i++) all_done = all_done && r->w[i].finished && !r->w[i].head;
+            if (all_done) return false;
+        }
         pthread_cond_wait(&r->changed, &r->lock);
         return true;
     }
+    uint64_t limit = limit_for(r, best);
     worker *w = &r->w[best];
     block *b = w->head;
     while (b->done_segs == b->n_segs) b = b->next;
@@ -399,7 +445,7 @@ static bool write_some(shard_runner *r, FILE *out)
     pthread_mutex_lock(&r->lock);
     b->done_bytes = to;
     b->done_segs = s;
-    drop_written(r, w);
+    drop_all_written(r);
     return true;
 }
 
@@ -465,7 +511,6 @@ int shard_run(const shard_params *p, FILE *out, capture_stats *cs, dissector_sta
         return -1;
     }
     r->p = p;
-    r->out_buf = malloc(OUT_BUFFER);   /* without it, each run is written at once */
     r->n = p->workers < 2 ? 2 : p->workers > MAX_WORKERS ? MAX_WORKERS : p->workers;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->changed, NULL);
@@ -511,7 +556,12 @@ int shard_run(const shard_params *p, FILE *out, capture_stats *cs, dissector_sta
             ds->gaps += s->gaps;
             ds->ended += s->ended;
         }
-        for (unsigned i = 0; i < r->n; i++) {
+        if (r->out_errno) {
+            snprintf(err, errlen, "cannot write the output: %s (check where it goes and the free space there)",
+                     strerror(r->out_errno));
+            rc = -1;
+        }
+        for (unsigned i = 0; rc == 0 && i < r->n; i++) {
             if (r->w[i].rc < 0) {
                 snprintf(err, errlen, "%s", r->w[i].err);
                 rc = -1;
@@ -526,7 +576,6 @@ int shard_run(const shard_params *p, FILE *out, capture_stats *cs, dissector_sta
     }
     for (unsigned i = 0; i < r->n; i++) worker_free(&r->w[i]);
     session_store_free(r->sessions);
-    free(r->out_buf);
     pthread_cond_destroy(&r->changed);
     pthread_mutex_destroy(&r->lock);
     free(r);

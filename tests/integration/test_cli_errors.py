@@ -1,6 +1,7 @@
 """Bad input gives one clear line on stderr and the documented exit code:
 0 ok, 1 input error, 2 usage error."""
 import os
+import subprocess
 import sys
 import tempfile
 
@@ -115,6 +116,16 @@ server_port = str(segs[0].dport)
 p = run(tlsview, '-r', mid, '-o', 'json', '-p', server_port)
 check(p.returncode == 0 and b'"type":"connection"' in p.stdout, '-p: mid-connection capture on port %s' % server_port)
 check(('"server":"127.0.0.1:%s"' % server_port).encode() in p.stdout, '-p: the server is the -p port')
+
+# Output that cannot be written (a full disk): one line, exit 1, on one
+# thread and on several (where the writer thread writes).
+if os.path.exists('/dev/full'):
+    for threads in ('1', '2'):
+        for fmt in ('json', 'text'):
+            with open('/dev/full', 'wb') as full:
+                p = subprocess.run([tlsview, '--threads', threads, '-r', sample, '-o', fmt], stdout=full,
+                                   stderr=subprocess.PIPE, timeout=120)
+            one_line_error(p, 1, ['cannot write', 'output'], 'full disk, %s, %s threads' % (fmt, threads))
 
 # Help and version.
 p = run(tlsview, '--help')
