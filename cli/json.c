@@ -99,17 +99,31 @@ static inline void out_char(json_out *w, char c)
     w->buf[w->len++] = c;
 }
 
+/* "00" to "99": two digits per division. */
+static const char digit_pairs[] =
+    "0001020304050607080910111213141516171819202122232425262728293031323334353637383940414243444546474849"
+    "5051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
 /* v in decimal with at least min_digits digits (zeros in front), as "%0*llu". */
 static void out_uint_padded(json_out *w, uint64_t v, unsigned min_digits)
 {
     char digits[20];
     char *d = digits + sizeof digits;
-    do {
-        *--d = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    for (size_t n = (size_t)(digits + sizeof digits - d); min_digits > n; min_digits--) out_char(w, '0');
-    out_bytes(w, d, (size_t)(digits + sizeof digits - d));
+    while (v >= 100) {
+        unsigned pair = (unsigned)(v % 100);
+        v /= 100;
+        d -= 2;
+        memcpy(d, digit_pairs + 2 * pair, 2);
+    }
+    if (v >= 10) {
+        d -= 2;
+        memcpy(d, digit_pairs + 2 * v, 2);
+    } else {
+        *--d = (char)('0' + v);
+    }
+    size_t n = (size_t)(digits + sizeof digits - d);
+    for (; min_digits > n; min_digits--) out_char(w, '0');
+    out_bytes(w, d, n);
 }
 
 static void out_uint(json_out *w, uint64_t v)
