@@ -5,6 +5,7 @@
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
 
 static const mbedtls_md_info_t *md_of(mbedtls_md_type_t t)
 {
@@ -109,6 +110,104 @@ done:
     return rc;
 }
 
+/* ---- HMAC-SHA-256 from kept key states ----
+ * Every TLS 1.2 PRF and TLS 1.3 HKDF step is an HMAC, most of them with a
+ * short message: with the hash states after the key's inner and outer
+ * pads kept, each costs two SHA-256 blocks instead of mbedTLS's four (it
+ * hashes both pads again every time), and no allocation.  The other hashes
+ * go through mbedTLS. */
+
+typedef struct hmac256_keyed {
+    mbedtls_sha256_context inner, outer;   /* after the key xor ipad / opad */
+} hmac256_keyed;
+
+static void hmac256_key(hmac256_keyed *k, const uint8_t *key, size_t len)
+{
+    uint8_t pad[64], hashed[32];
+    if (len > sizeof pad) {
+        mbedtls_sha256_ret(key, len, hashed, 0);
+        key = hashed;
+        len = sizeof hashed;
+    }
+    memset(pad, 0x36, sizeof pad);
+    for (size_t i = 0; i < len; i++) pad[i] ^= key[i];
+    mbedtls_sha256_init(&k->inner);
+    mbedtls_sha256_starts_ret(&k->inner, 0);
+    mbedtls_sha256_update_ret(&k->inner, pad, sizeof pad);
+    for (size_t i = 0; i < sizeof pad; i++) pad[i] ^= 0x36 ^ 0x5c;
+    mbedtls_sha256_init(&k->outer);
+    mbedtls_sha256_starts_ret(&k->outer, 0);
+    mbedtls_sha256_update_ret(&k->outer, pad, sizeof pad);
+    mbedtls_platform_zeroize(pad, sizeof pad);
+    mbedtls_platform_zeroize(hashed, sizeof hashed);
+}
+
+/* out = HMAC(key, a | b | c); out may be one of the inputs. */
+static void hmac256(const hmac256_keyed *k, const uint8_t *a, size_t a_len, const uint8_t *b, size_t b_len,
+                    const uint8_t *c, size_t c_len, uint8_t out[32])
+{
+    uint8_t inner[32];
+    mbedtls_sha256_context w = k->inner;   /* a plain state: copying it is mbedTLS's own clone */
+    if (a_len) mbedtls_sha256_update_ret(&w, a, a_len);
+    if (b_len) mbedtls_sha256_update_ret(&w, b, b_len);
+    if (c_len) mbedtls_sha256_update_ret(&w, c, c_len);
+    mbedtls_sha256_finish_ret(&w, inner);
+    w = k->outer;
+    mbedtls_sha256_update_ret(&w, inner, sizeof inner);
+    mbedtls_sha256_finish_ret(&w, out);
+    mbedtls_platform_zeroize(&w, sizeof w);
+    mbedtls_platform_zeroize(inner, sizeof inner);
+}
+
+static void hmac256_forget(hmac256_keyed *k)
+{
+    mbedtls_platform_zeroize(k, sizeof *k);
+}
+
+/* P_SHA256 (RFC 5246 5): A(i) and the output blocks from one keyed state. */
+static void p_sha256(const uint8_t *secret, size_t secret_len, const char *label, size_t label_len,
+                     const uint8_t *seed, size_t seed_len, uint8_t *out, size_t out_len, bool xor_into)
+{
+    hmac256_keyed k;
+    uint8_t a[32], block[32];
+    hmac256_key(&k, secret, secret_len);
+    hmac256(&k, (const uint8_t *)label, label_len, seed, seed_len, NULL, 0, a);
+    for (size_t off = 0; off < out_len; off += sizeof block) {
+        hmac256(&k, a, sizeof a, (const uint8_t *)label, label_len, seed, seed_len, block);
+        size_t n = out_len - off < sizeof block ? out_len - off : sizeof block;
+        for (size_t i = 0; i < n; i++) out[off + i] = xor_into ? (uint8_t)(out[off + i] ^ block[i]) : block[i];
+        if (off + sizeof block < out_len) hmac256(&k, a, sizeof a, NULL, 0, NULL, 0, a);
+    }
+    hmac256_forget(&k);
+    mbedtls_platform_zeroize(a, sizeof a);
+    mbedtls_platform_zeroize(block, sizeof block);
+}
+
+/* HKDF-Expand (RFC 5869 2.3) with SHA-256; out_len <= 255 * 32. */
+static void hkdf_expand_sha256(const uint8_t *prk, const uint8_t *info, size_t info_len, uint8_t *out,
+                               size_t out_len)
+{
+    hmac256_keyed k;
+    uint8_t t[32];
+    hmac256_key(&k, prk, 32);
+    for (size_t off = 0, i = 1; off < out_len; off += sizeof t, i++) {
+        uint8_t counter = (uint8_t)i;
+        hmac256(&k, t, off ? sizeof t : 0, info, info_len, &counter, 1, t);
+        memcpy(out + off, t, out_len - off < sizeof t ? out_len - off : sizeof t);
+    }
+    hmac256_forget(&k);
+    mbedtls_platform_zeroize(t, sizeof t);
+}
+
+static void hmac_sha256_once(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len,
+                             uint8_t out[32])
+{
+    hmac256_keyed k;
+    hmac256_key(&k, key, key_len);
+    hmac256(&k, msg, msg_len, NULL, 0, NULL, 0, out);
+    hmac256_forget(&k);
+}
+
 /* ---- TLS PRF ---- */
 
 /* P_hash(secret, label + seed), written into out (or xor-ed into it). */
@@ -116,10 +215,14 @@ static int p_hash(mbedtls_md_type_t t, const uint8_t *secret, size_t secret_len,
                   const char *label, const uint8_t *seed, size_t seed_len,
                   uint8_t *out, size_t out_len, bool xor_into)
 {
+    size_t label_len = strlen(label);
+    if (t == MBEDTLS_MD_SHA256) {
+        p_sha256(secret, secret_len, label, label_len, seed, seed_len, out, out_len, xor_into);
+        return 0;
+    }
     const mbedtls_md_info_t *md = md_of(t);
     if (!md) return -1;
     size_t hl = mbedtls_md_get_size(md);
-    size_t label_len = strlen(label);
     uint8_t a[64], block[64];
     mbedtls_md_context_t ctx;
     mbedtls_md_init(&ctx);
@@ -297,6 +400,10 @@ int tls13_hkdf_extract(prf_hash h, const uint8_t *salt, size_t salt_len,
     size_t hl = mbedtls_md_get_size(md);
     if (!salt || salt_len == 0) { salt = zeros; salt_len = hl; }
     if (!ikm) { ikm = zeros; ikm_len = hl; }
+    if (h == PRF_SHA256) {     /* HKDF-Extract is HMAC(salt, IKM) */
+        hmac_sha256_once(salt, salt_len, ikm, ikm_len, out);
+        return 0;
+    }
     return mbedtls_hkdf_extract(md, salt, salt_len, ikm, ikm_len, out) != 0 ? -1 : 0;
 }
 
@@ -320,6 +427,11 @@ int tls13_expand_label(prf_hash h, const uint8_t *secret, const char *label,
     info[n++] = (uint8_t)context_len;
     if (context_len) memcpy(info + n, context, context_len);
     n += context_len;
+    if (h == PRF_SHA256) {
+        if (out_len > 255 * 32) return -1;
+        hkdf_expand_sha256(secret, info, n, out, out_len);
+        return 0;
+    }
     return mbedtls_hkdf_expand(md, secret, mbedtls_md_get_size(md), info, n, out, out_len) != 0
         ? -1 : 0;
 }
@@ -388,9 +500,14 @@ int tls13_verify_data(prf_hash h, const uint8_t *base_key, const uint8_t *transc
     size_t hl = mbedtls_md_get_size(md);
     uint8_t fk[PRF_MAX_HASH];
     int rc = -1;
-    if (tls13_finished_key(h, base_key, fk) == 0 &&
-        mbedtls_md_hmac(md, fk, hl, transcript_hash, hl, out) == 0)
-        rc = 0;
+    if (tls13_finished_key(h, base_key, fk) == 0) {
+        if (h == PRF_SHA256) {
+            hmac_sha256_once(fk, hl, transcript_hash, hl, out);
+            rc = 0;
+        } else if (mbedtls_md_hmac(md, fk, hl, transcript_hash, hl, out) == 0) {
+            rc = 0;
+        }
+    }
     mbedtls_platform_zeroize(fk, sizeof fk);
     return rc;
 }

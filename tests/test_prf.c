@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/hkdf.h>
+#include <mbedtls/md.h>
+
 #include "dissect/names.h"
 #include "dissect/prf.h"
 #include "tests/testlib.h"
@@ -348,9 +351,63 @@ static void test_bad_args(void)
     CHECK_EQ_INT(prf_ssl3(s, 32, s, 32, out, 1000), -1);
 }
 
+/* The SHA-256 PRF and HKDF (computed from kept HMAC key states) against
+ * the same definitions built on mbedTLS's HMAC, for secrets shorter and
+ * longer than a hash block (long ones are hashed first) and outputs of
+ * several blocks. */
+static void reference_p_sha256(const uint8_t *secret, size_t secret_len, const char *label, const uint8_t *seed,
+                               size_t seed_len, uint8_t *out, size_t out_len)
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    uint8_t ls[512], a[32], block[32], msg[32 + 512];
+    size_t ll = strlen(label);
+    memcpy(ls, label, ll);
+    memcpy(ls + ll, seed, seed_len);
+    mbedtls_md_hmac(md, secret, secret_len, ls, ll + seed_len, a);
+    for (size_t off = 0; off < out_len; off += 32) {
+        memcpy(msg, a, 32);
+        memcpy(msg + 32, ls, ll + seed_len);
+        mbedtls_md_hmac(md, secret, secret_len, msg, 32 + ll + seed_len, block);
+        memcpy(out + off, block, out_len - off < 32 ? out_len - off : 32);
+        mbedtls_md_hmac(md, secret, secret_len, a, 32, a);
+    }
+}
+
+static void test_sha256_against_mbedtls(void)
+{
+    const mbedtls_md_info_t *md = mbedtls_md_info_from_type(MBEDTLS_MD_SHA256);
+    static const size_t secret_lens[] = { 0, 1, 32, 48, 63, 64, 65, 128, 256, 300 };
+    static const size_t out_lens[] = { 1, 12, 32, 33, 40, 104, 200 };
+    uint8_t secret[300], seed[64], want[200], got[200];
+    int mismatches = 0;
+    for (size_t i = 0; i < sizeof secret_lens / sizeof *secret_lens; i++)
+        for (size_t j = 0; j < sizeof out_lens / sizeof *out_lens; j++) {
+            test_random_bytes(secret, sizeof secret);
+            test_random_bytes(seed, sizeof seed);
+            reference_p_sha256(secret, secret_lens[i], "key expansion", seed, sizeof seed, want, out_lens[j]);
+            memset(got, 0, sizeof got);
+            CHECK_EQ_INT(prf_tls(PRF_SHA256, secret, secret_lens[i], "key expansion", seed, sizeof seed, got,
+                                 out_lens[j]), 0);
+            if (memcmp(got, want, out_lens[j]) != 0) mismatches++;
+            /* HKDF: Extract with this salt, Expand of this many bytes. */
+            uint8_t prk_want[32], prk_got[32];
+            mbedtls_hkdf_extract(md, secret, secret_lens[i], seed, sizeof seed, prk_want);
+            if (secret_lens[i]) {
+                CHECK_EQ_INT(tls13_hkdf_extract(PRF_SHA256, secret, secret_lens[i], seed, sizeof seed, prk_got), 0);
+                if (memcmp(prk_got, prk_want, 32) != 0) mismatches++;
+            }
+            uint8_t info[] = { 0, (uint8_t)out_lens[j], 9, 't', 'l', 's', '1', '3', ' ', 'k', 'e', 'y', 0 };
+            mbedtls_hkdf_expand(md, prk_want, 32, info, sizeof info, want, out_lens[j]);
+            CHECK_EQ_INT(tls13_expand_label(PRF_SHA256, prk_want, "key", NULL, 0, got, out_lens[j]), 0);
+            if (memcmp(got, want, out_lens[j]) != 0) mismatches++;
+        }
+    CHECK_EQ_INT(mismatches, 0);
+}
+
 int main(void)
 {
     randoms();
+    test_sha256_against_mbedtls();
     test_tls12_prf();
     test_tls10_prf();
     test_ssl3();
