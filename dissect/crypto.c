@@ -88,6 +88,7 @@ void crypto_cache_free(crypto_cache *cc)
 /* =========================================================== transcript */
 
 enum { TR_MD5, TR_SHA1, TR_SHA256, TR_SHA384, TR_N };
+enum { TR_PENDING_MAX = 1 << 16 };
 
 typedef struct transcript {
     mbedtls_md_context_t md[TR_N];
@@ -96,6 +97,12 @@ typedef struct transcript {
                                 * version and suite, only theirs are kept */
     bool ok;
     bool any;                  /* a message was added */
+    /* Until the ServerHello names the hash, messages wait here instead of
+     * going through all four (a ClientHello, mostly): then only the one or
+     * two hashes the connection uses take them. */
+    uint8_t *pending;
+    size_t pending_len, pending_cap;
+    bool decided;              /* tr_keep_only has chosen */
 } transcript;
 
 static const mbedtls_md_type_t tr_types[TR_N] = {
@@ -111,6 +118,9 @@ static void tr_init(transcript *tr, bool running)
     tr->running = running;
     tr->ok = running;
     tr->any = false;
+    tr->pending = NULL;
+    tr->pending_len = tr->pending_cap = 0;
+    tr->decided = false;
     for (int i = 0; i < TR_N; i++) {
         tr->active[i] = running;
         mbedtls_md_init(&tr->md[i]);
@@ -121,14 +131,27 @@ static void tr_init(transcript *tr, bool running)
     }
 }
 
+/* The waiting messages into every hash still fed. */
+static void tr_settle(transcript *tr)
+{
+    if (!tr->pending_len) return;
+    for (int i = 0; i < TR_N; i++)
+        if (tr->active[i] && mbedtls_md_update(&tr->md[i], tr->pending, tr->pending_len) != 0) tr->ok = false;
+    tr->pending_len = 0;
+}
+
 static void tr_free(transcript *tr)
 {
     for (int i = 0; i < TR_N; i++) mbedtls_md_free(&tr->md[i]);
+    free(tr->pending);
+    tr->pending = NULL;
 }
 
 static void tr_reset(transcript *tr)
 {
     tr->any = false;
+    tr->pending_len = 0;
+    tr->decided = false;
     if (!tr->running) return;
     for (int i = 0; i < TR_N; i++) {
         tr->active[i] = true;
@@ -149,20 +172,44 @@ static void tr_keep_only(transcript *tr, prf_hash h)
     default: return;
     }
     for (int i = 0; i < TR_N; i++) tr->active[i] = tr->active[i] && keep[i];
+    tr->decided = true;
+    tr_settle(tr);
 }
 
 static void tr_add(transcript *tr, const uint8_t *p, size_t n)
 {
     tr->any = true;
     if (!tr->running) return;
+    if (!tr->decided) {
+        /* Held while small; anything larger (a bounded message, but an
+         * unusual one) settles what waits and is hashed at once. */
+        if (tr->pending_len + n <= TR_PENDING_MAX) {
+            if (tr->pending_len + n > tr->pending_cap) {
+                size_t cap = tr->pending_cap ? tr->pending_cap : 1024;
+                while (cap < tr->pending_len + n) cap *= 2;
+                uint8_t *q = realloc(tr->pending, cap);
+                if (q) {
+                    tr->pending = q;
+                    tr->pending_cap = cap;
+                }
+            }
+            if (tr->pending_len + n <= tr->pending_cap) {
+                memcpy(tr->pending + tr->pending_len, p, n);
+                tr->pending_len += n;
+                return;
+            }
+        }
+        tr_settle(tr);
+    }
     for (int i = 0; i < TR_N; i++)
         if (tr->active[i] && mbedtls_md_update(&tr->md[i], p, n) != 0) tr->ok = false;
 }
 
 /* The hash of everything so far, without disturbing the running state. */
-static bool tr_digest_one(const transcript *tr, int i, uint8_t *out)
+static bool tr_digest_one(transcript *tr, int i, uint8_t *out)
 {
     if (!tr->active[i]) return false;
+    tr_settle(tr);
     mbedtls_md_context_t tmp;
     mbedtls_md_init(&tmp);
     bool ok = mbedtls_md_setup(&tmp, mbedtls_md_info_from_type(tr_types[i]), 0) == 0 &&
@@ -171,7 +218,7 @@ static bool tr_digest_one(const transcript *tr, int i, uint8_t *out)
     return ok;
 }
 
-static bool tr_hash(const transcript *tr, prf_hash h, uint8_t *out)
+static bool tr_hash(transcript *tr, prf_hash h, uint8_t *out)
 {
     if (!tr->ok) return false;
     switch (h) {
@@ -206,8 +253,9 @@ static void tr_replace_with_message_hash(transcript *tr)
 
 /* SSL 3.0 Finished (RFC 6101 5.6.9): MD5 and SHA-1 over the handshake
  * messages, the sender and the master secret with the pads. */
-static bool ssl3_finished(const transcript *tr, const uint8_t master[48], bool client, uint8_t out[36])
+static bool ssl3_finished(transcript *tr, const uint8_t master[48], bool client, uint8_t out[36])
 {
+    tr_settle(tr);
     static const uint8_t sender_client[4] = { 0x43, 0x4c, 0x4e, 0x54 };
     static const uint8_t sender_server[4] = { 0x53, 0x52, 0x56, 0x52 };
     const uint8_t *sender = client ? sender_client : sender_server;
