@@ -169,11 +169,25 @@ TARGET static __m128i counter_block(const uint8_t nonce[12], uint32_t counter)
     return _mm_loadu_si128((const __m128i *)b);
 }
 
-/* CTR from counter 2 (counter 1 encrypts the tag). */
-TARGET static void ctr_decrypt(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *in, size_t n,
-                               uint8_t *out)
+/* CTR from counter 2 (counter 1 encrypts the tag): bytes [from, to) of
+ * the ciphertext into the same bytes of out. */
+TARGET static void ctr_decrypt(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *in, size_t from,
+                               size_t to, uint8_t *out)
 {
-    uint32_t counter = 2;
+    uint32_t counter = 2 + (uint32_t)(from / 16);
+    size_t skip = from % 16;
+    in += from;
+    out += from;
+    size_t n = to - from;
+    if (skip && n) {                 /* into the middle of a block */
+        uint8_t ks[16];
+        _mm_storeu_si128((__m128i *)ks, aes_encrypt(k, counter_block(nonce, counter++)));
+        size_t take = 16 - skip < n ? 16 - skip : n;
+        for (size_t i = 0; i < take; i++) out[i] = in[i] ^ ks[skip + i];
+        in += take;
+        out += take;
+        n -= take;
+    }
     while (n >= 64) {
         __m128i ks[4];
         for (int i = 0; i < 4; i++) ks[i] = counter_block(nonce, counter++);
@@ -216,8 +230,8 @@ TARGET static bool key_init(aes_gcm_key *k, const uint8_t *key, size_t key_len)
     return true;
 }
 
-TARGET static bool open_fast(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
-                             const uint8_t *ct, size_t len, const uint8_t *tag, size_t tag_len, uint8_t *out)
+TARGET static bool tag_matches(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                               const uint8_t *ct, size_t len, const uint8_t *tag, size_t tag_len)
 {
     __m128i y = ghash(k, _mm_setzero_si128(), aad, aad_len);
     y = ghash(k, y, ct, len);
@@ -229,12 +243,7 @@ TARGET static bool open_fast(const aes_gcm_key *k, const uint8_t nonce[12], cons
     _mm_storeu_si128((__m128i *)expected, _mm_xor_si128(byte_reverse(y), aes_encrypt(k, counter_block(nonce, 1))));
     uint8_t diff = 0;
     for (size_t i = 0; i < tag_len; i++) diff |= (uint8_t)(expected[i] ^ tag[i]);
-    if (diff) {
-        memset(out, 0, len);
-        return false;
-    }
-    ctr_decrypt(k, nonce, ct, len, out);
-    return true;
+    return diff == 0;
 }
 
 bool aes_gcm_fast_available(void)
@@ -256,11 +265,27 @@ bool aes_gcm_key_init(aes_gcm_key *k, const uint8_t *key, size_t key_len)
     return key_init(k, key, key_len);
 }
 
+bool aes_gcm_check(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                   const uint8_t *ct, size_t len, const uint8_t *tag, size_t tag_len)
+{
+    return tag_len >= 4 && tag_len <= 16 && tag_matches(k, nonce, aad, aad_len, ct, len, tag, tag_len);
+}
+
+void aes_gcm_decrypt(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *ct, size_t from, size_t to,
+                     uint8_t *out)
+{
+    if (from < to) ctr_decrypt(k, nonce, ct, from, to, out);
+}
+
 bool aes_gcm_open(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
                   const uint8_t *ct, size_t len, const uint8_t *tag, size_t tag_len, uint8_t *out)
 {
-    if (tag_len < 4 || tag_len > 16) return false;
-    return open_fast(k, nonce, aad, aad_len, ct, len, tag, tag_len, out);
+    if (!aes_gcm_check(k, nonce, aad, aad_len, ct, len, tag, tag_len)) {
+        memset(out, 0, len);
+        return false;
+    }
+    aes_gcm_decrypt(k, nonce, ct, 0, len, out);
+    return true;
 }
 
 #else
@@ -279,6 +304,20 @@ bool aes_gcm_open(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *
     (void)k, (void)nonce, (void)aad, (void)aad_len, (void)ct, (void)tag, (void)tag_len;
     memset(out, 0, len);
     return false;
+}
+
+bool aes_gcm_check(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                   const uint8_t *ct, size_t len, const uint8_t *tag, size_t tag_len)
+{
+    (void)k, (void)nonce, (void)aad, (void)aad_len, (void)ct, (void)len, (void)tag, (void)tag_len;
+    return false;
+}
+
+void aes_gcm_decrypt(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *ct, size_t from, size_t to,
+                     uint8_t *out)
+{
+    (void)k, (void)nonce, (void)ct;
+    if (from < to) memset(out + from, 0, to - from);
 }
 
 #endif

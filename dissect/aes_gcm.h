@@ -31,4 +31,13 @@ bool aes_gcm_key_init(aes_gcm_key *k, const uint8_t *key, size_t key_len);
 bool aes_gcm_open(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
                   const uint8_t *ct, size_t len, const uint8_t *tag, size_t tag_len, uint8_t *out);
 
+/* The two halves of opening, for a caller that needs only part of the
+ * plaintext: whether the tag matches (the whole ciphertext is
+ * authenticated), and the plaintext of bytes [from, to) of it, written to
+ * the same offsets of out (to <= the ciphertext's length). */
+bool aes_gcm_check(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                   const uint8_t *ct, size_t len, const uint8_t *tag, size_t tag_len);
+void aes_gcm_decrypt(const aes_gcm_key *k, const uint8_t nonce[12], const uint8_t *ct, size_t from, size_t to,
+                     uint8_t *out);
+
 #endif

@@ -206,13 +206,14 @@ void poly1305_tag(const uint8_t key[32], const uint8_t *msg, size_t len, uint8_t
 
 bool chacha_poly_fast_available(void) { return true; }
 
-bool chacha_poly_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
-                      const uint8_t *ct, size_t len, const uint8_t tag[16], uint8_t *out)
+/* Whether the tag matches; first[] gets key stream blocks 0 to 3 (block 0
+ * keys Poly1305, 1 to 3 start the message's). */
+static bool tag_matches(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                        const uint8_t *ct, size_t len, const uint8_t tag[16], uint8_t first[256])
 {
     uint32_t s[16];
-    uint8_t first[256];
     initial_state(s, key, nonce, 0);
-    chacha20_four_blocks(s, 0, first);   /* block 0 keys Poly1305 */
+    chacha20_four_blocks(s, 0, first);
     poly1305 p;
     poly_init(&p, first);
     poly_update(&p, aad, aad_len);
@@ -226,7 +227,14 @@ bool chacha_poly_open(const uint8_t key[32], const uint8_t nonce[12], const uint
     poly_finish(&p, expected);
     uint8_t diff = 0;
     for (int i = 0; i < 16; i++) diff |= (uint8_t)(expected[i] ^ tag[i]);
-    if (diff) {
+    return diff == 0;
+}
+
+bool chacha_poly_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                      const uint8_t *ct, size_t len, const uint8_t tag[16], uint8_t *out)
+{
+    uint8_t first[256];
+    if (!tag_matches(key, nonce, aad, aad_len, ct, len, tag, first)) {
         memset(out, 0, len);
         return false;
     }
@@ -235,6 +243,30 @@ bool chacha_poly_open(const uint8_t key[32], const uint8_t nonce[12], const uint
     for (size_t i = 0; i < head; i++) out[i] = ct[i] ^ first[64 + i];
     if (len > head) chacha20_xor(key, nonce, 4, ct + head, len - head, out + head);
     return true;
+}
+
+bool chacha_poly_check(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                       const uint8_t *ct, size_t len, const uint8_t tag[16])
+{
+    uint8_t first[256];
+    return tag_matches(key, nonce, aad, aad_len, ct, len, tag, first);
+}
+
+void chacha_poly_decrypt(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *ct, size_t from, size_t to,
+                         uint8_t *out)
+{
+    if (from >= to) return;
+    /* From the start of from's block: the key stream comes in whole
+     * 64-byte blocks, the message's first being block 1. */
+    size_t start = from - from % 64;
+    uint8_t block[64];
+    if (start < from) {
+        size_t end = start + 64 < to ? start + 64 : to;
+        chacha20_xor(key, nonce, 1 + (uint32_t)(start / 64), ct + start, end - start, block);
+        memcpy(out + from, block + (from - start), end - from);
+        start = end;
+    }
+    if (start < to) chacha20_xor(key, nonce, 1 + (uint32_t)(start / 64), ct + start, to - start, out + start);
 }
 
 #else
@@ -254,6 +286,20 @@ void chacha20_xor(const uint8_t key[32], const uint8_t nonce[12], uint32_t count
 {
     (void)key, (void)nonce, (void)counter, (void)in;
     memset(out, 0, len);
+}
+
+bool chacha_poly_check(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                       const uint8_t *ct, size_t len, const uint8_t tag[16])
+{
+    (void)key, (void)nonce, (void)aad, (void)aad_len, (void)ct, (void)len, (void)tag;
+    return false;
+}
+
+void chacha_poly_decrypt(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *ct, size_t from, size_t to,
+                         uint8_t *out)
+{
+    (void)key, (void)nonce, (void)ct;
+    if (from < to) memset(out + from, 0, to - from);
 }
 
 void poly1305_tag(const uint8_t key[32], const uint8_t *msg, size_t len, uint8_t tag[16])

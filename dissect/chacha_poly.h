@@ -20,6 +20,14 @@ bool chacha_poly_fast_available(void);
 bool chacha_poly_open(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
                       const uint8_t *ct, size_t len, const uint8_t tag[16], uint8_t *out);
 
+/* The two halves of opening, for a caller that needs only part of the
+ * plaintext: whether the tag matches, and the plaintext of bytes
+ * [from, to) of the ciphertext, written to the same offsets of out. */
+bool chacha_poly_check(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *aad, size_t aad_len,
+                       const uint8_t *ct, size_t len, const uint8_t tag[16]);
+void chacha_poly_decrypt(const uint8_t key[32], const uint8_t nonce[12], const uint8_t *ct, size_t from, size_t to,
+                         uint8_t *out);
+
 /* The parts, for tests: the key stream xor-ed into in[len] from block
  * `counter` on, and a Poly1305 tag. */
 void chacha20_xor(const uint8_t key[32], const uint8_t nonce[12], uint32_t counter, const uint8_t *in, size_t len,

@@ -23,5 +23,8 @@ typedef struct dissect_config {
 } dissect_config;
 
 #define DISSECT_MAX_MESSAGE_DEFAULT (1u << 24)
+/* Bytes of application data shown without `data`: the rest need not even
+ * be decrypted (it is still authenticated). */
+#define DISSECT_PREVIEW_BYTES 64
 
 #endif

@@ -541,6 +541,9 @@ static protect_ctx *make_ctx(tls_crypto *t, uint16_t version, tls_cipher_alg cip
         .encrypt_then_mac = t->c->encrypt_then_mac,
         .key = key, .key_len = key_len, .iv = iv, .iv_len = iv_len,
         .mac_key = mac_key, .mac_key_len = mac_key_len,
+        /* Application data beyond its preview is only authenticated,
+         * unless the whole of it is to be shown. */
+        .app_data_wanted = t->cfg && !t->cfg->data ? DISSECT_PREVIEW_BYTES : 0,
     };
     const char *why = NULL;
     protect_ctx *pc = protect_new(&p, &why);

@@ -22,6 +22,7 @@
 #include "dissect/chacha_poly.h"
 #include "dissect/cursor.h"
 #include "dissect/format.h"
+#include "dissect/record.h"
 
 typedef enum pkind {
     PK_NULL,        /* MAC only */
@@ -55,6 +56,7 @@ struct protect_ctx {
     bool oversize;
     bool gcm_fast;             /* PK_GCM: u.fast_gcm, not mbedTLS's context */
     bool chacha_fast;          /* PK_CHACHA: u.chacha_key, not mbedTLS's context */
+    size_t app_data_wanted;    /* see protect_params */
     char detail[128];
     char desc[64];
     union {
@@ -287,6 +289,7 @@ protect_ctx *protect_new(const protect_params *p, const char **why)
     protect_ctx *pc = calloc(1, sizeof *pc);
     if (!pc) return NULL;
     pc->version = p->version;
+    pc->app_data_wanted = p->app_data_wanted;
     pc->cipher = p->cipher;
     pc->mac = p->mac;
     pc->tls13 = p->version >= 0x0304;
@@ -561,6 +564,62 @@ static protect_status open_stream(protect_ctx *pc, uint8_t type, uint16_t versio
     return check_trailing_mac(pc, type, version, out, len, out_len);
 }
 
+/* Bytes [from, to) of the plaintext, with the fast AEAD in use. */
+static void aead_decrypt(const protect_ctx *pc, const uint8_t nonce[12], const uint8_t *ct, size_t from, size_t to,
+                         uint8_t *out)
+{
+    if (pc->kind == PK_GCM) aes_gcm_decrypt(&pc->u.fast_gcm, nonce, ct, from, to, out);
+    else chacha_poly_decrypt(pc->u.chacha_key, nonce, ct, from, to, out);
+}
+
+/* An AEAD record of which, if it is application data, only the first
+ * app_data_wanted bytes of plaintext are needed: authenticated whole,
+ * decrypted in part.  TLS 1.3 hides the real type after the content, so
+ * the end is decrypted first, backwards until the type shows through the
+ * padding; a record that is not application data then opens whole. */
+static protect_status open_aead_in_part(protect_ctx *pc, uint8_t type, const uint8_t nonce[12], const uint8_t *aad,
+                                        size_t aad_len, const uint8_t *ct, size_t ct_len, const uint8_t *tag,
+                                        uint8_t *out, size_t *out_len, uint8_t *inner_type)
+{
+    bool ok = pc->kind == PK_GCM ? aes_gcm_check(&pc->u.fast_gcm, nonce, aad, aad_len, ct, ct_len, tag, pc->tag_len)
+                                 : chacha_poly_check(pc->u.chacha_key, nonce, aad, aad_len, ct, ct_len, tag);
+    if (!ok) {
+        set_detail(pc, "the %s tag does not match", pc->desc);
+        return PROTECT_AUTH_FAILED;
+    }
+    size_t wanted = pc->app_data_wanted;
+    if (!pc->tls13) {
+        aead_decrypt(pc, nonce, ct, 0, ct_len < wanted ? ct_len : wanted, out);
+        *out_len = ct_len;
+        *inner_type = type;
+        return PROTECT_OK;
+    }
+    size_t opened_from = ct_len;   /* [opened_from, ct_len) is decrypted */
+    size_t n = ct_len;
+    uint8_t b = 0;
+    while (n > 0) {
+        if (n == opened_from) {
+            size_t from = opened_from > 64 ? opened_from - 64 : 0;
+            aead_decrypt(pc, nonce, ct, from, opened_from, out);
+            opened_from = from;
+        }
+        b = out[n - 1];
+        if (b) break;
+        n--;
+    }
+    if (n == 0) {
+        set_detail(pc, "the decrypted record holds only padding, no content type");
+        return PROTECT_MALFORMED;
+    }
+    size_t content = n - 1;
+    size_t upto = b == CT_APPLICATION_DATA ? (content < wanted ? content : wanted) : opened_from;
+    if (upto > opened_from) upto = opened_from;
+    aead_decrypt(pc, nonce, ct, 0, upto, out);
+    *inner_type = b;
+    *out_len = content;
+    return PROTECT_OK;
+}
+
 static protect_status open_aead(protect_ctx *pc, uint8_t type, uint16_t version,
                                 const uint8_t *frag, size_t len, uint8_t *out, size_t *out_len,
                                 uint8_t *inner_type)
@@ -609,6 +668,9 @@ static protect_status open_aead(protect_ctx *pc, uint8_t type, uint16_t version,
         aad[12] = (uint8_t)ct_len;
         aad_len = 13;
     }
+    if (pc->app_data_wanted && (pc->tls13 || type == CT_APPLICATION_DATA) &&
+        ((pc->kind == PK_GCM && pc->gcm_fast) || (pc->kind == PK_CHACHA && pc->chacha_fast)))
+        return open_aead_in_part(pc, type, nonce, aad, aad_len, ct, ct_len, tag, out, out_len, inner_type);
     int rc;
     switch (pc->kind) {
     case PK_GCM:

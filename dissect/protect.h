@@ -46,6 +46,12 @@ typedef struct protect_params {
     size_t iv_len;
     const uint8_t *mac_key;
     size_t mac_key_len;
+    /* 0: every record opens whole.  n > 0: of a record of application
+     * data only the first n bytes of plaintext are wanted, and with AES-GCM
+     * or ChaCha20-Poly1305 only those are decrypted (the rest of out is
+     * left as it was); the whole record is still authenticated, and its
+     * length is the same. */
+    size_t app_data_wanted;
 } protect_params;
 
 typedef struct protect_ctx protect_ctx;

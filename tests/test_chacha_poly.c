@@ -96,7 +96,21 @@ static void aead_case(size_t aad_len, size_t len)
     test_checks++;
     if (chacha_poly_open(key, nonce, aad, aad_len, ct, len, tag, out) && memcmp(out, plain, len) == 0) opened++;
     else test_fail(__FILE__, __LINE__, "aad %zu, text %zu: not opened", aad_len, len);
+    /* The halves: the tag alone, then ranges of the plaintext (the middle
+     * of 64-byte blocks included), each only where asked. */
+    CHECK(chacha_poly_check(key, nonce, aad, aad_len, ct, len, tag));
+    size_t ranges[][2] = { { 0, len }, { 0, len / 3 }, { len / 3, len }, { len / 5, len - len / 7 }, { len, len } };
+    for (size_t r = 0; r < sizeof ranges / sizeof *ranges; r++) {
+        size_t from = ranges[r][0], to = ranges[r][1];
+        memset(out, 0xee, len);
+        chacha_poly_decrypt(key, nonce, ct, from, to, out);
+        bool right = true;
+        for (size_t i = 0; i < len; i++) right = right && out[i] == (i >= from && i < to ? plain[i] : 0xee);
+        test_checks++;
+        if (!right) test_fail(__FILE__, __LINE__, "text %zu: range %zu..%zu", len, from, to);
+    }
     tag[len % 16] ^= 4;
+    CHECK(!chacha_poly_check(key, nonce, aad, aad_len, ct, len, tag));
     CHECK(!chacha_poly_open(key, nonce, aad, aad_len, ct, len, tag, out));
     tag[len % 16] ^= 4;
     if (len) {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <mbedtls/gcm.h>
 #include <mbedtls/md.h>
 
 #include "dissect/protect.h"
@@ -46,6 +47,8 @@ static bytes B(const char *hex)
     return b;
 }
 
+static size_t wanted;   /* app_data_wanted for make() */
+
 static protect_ctx *make(const protect_vector *v, int key_flip)
 {
     bytes key = B(v->key), iv = B(v->iv), mk = B(v->mac_key);
@@ -55,6 +58,7 @@ static protect_ctx *make(const protect_vector *v, int key_flip)
     protect_params p = {
         .version = v->version, .cipher = v->cipher, .mac = v->mac, .encrypt_then_mac = v->etm,
         .key = key.p, .key_len = key.n, .iv = iv.p, .iv_len = iv.n, .mac_key = mk.p, .mac_key_len = mk.n,
+        .app_data_wanted = wanted,
     };
     const char *why = NULL;
     protect_ctx *pc = protect_new(&p, &why);
@@ -84,7 +88,8 @@ static protect_status run(const protect_vector *v, protect_ctx *pc, unsigned whi
         if (check_plain) {
             if (st != PROTECT_OK)
                 test_fail(__FILE__, __LINE__, "%s record %u: status %d (%s)", v->name, i, st, protect_detail(pc));
-            else if (n != want.n || memcmp(out, want.p, n) != 0 || inner != v->rec[i].inner)
+            else if (n != want.n || inner != v->rec[i].inner ||
+                     memcmp(out, want.p, wanted && inner == 23 && n > wanted ? wanted : n) != 0)
                 test_fail(__FILE__, __LINE__, "%s record %u: wrong plaintext (%zu bytes, type %u)", v->name, i, n, inner);
             test_checks++;
         }
@@ -118,6 +123,13 @@ static void test_vectors(void)
         run(v, pc, v->n - 1, NULL, true);
         CHECK_EQ_INT(protect_seq(pc), v->seq0 + v->n);
         protect_free(pc);
+        /* the same wanting only the start of application data: its length
+         * and type stay, its first bytes are there, other records whole */
+        wanted = 5;
+        pc = make(v, 0);
+        if (pc) run(v, pc, v->n - 1, NULL, true);
+        protect_free(pc);
+        wanted = 0;
 
         /* any change to any record fails authentication (the earlier
          * records still open) */
@@ -277,6 +289,61 @@ static void test_rfc8448_record(void)
     free(iv.p);
 }
 
+/* TLS 1.3 application data of which only the start is wanted, behind
+ * more zero padding than one step of the backward search for its type,
+ * and a handshake record that must still open whole. */
+static void seal13(const uint8_t key[16], const uint8_t iv[12], uint64_t seq, const uint8_t *inner, size_t n,
+                   uint8_t *rec)
+{
+    uint8_t nonce[12];
+    memcpy(nonce, iv, 12);
+    for (int i = 0; i < 8; i++) nonce[4 + i] ^= (uint8_t)(seq >> (56 - 8 * i));
+    size_t len = n + 16;
+    uint8_t hdr[5] = { 23, 3, 3, (uint8_t)(len >> 8), (uint8_t)len };
+    mbedtls_gcm_context g;
+    mbedtls_gcm_init(&g);
+    mbedtls_gcm_setkey(&g, MBEDTLS_CIPHER_ID_AES, key, 128);
+    mbedtls_gcm_crypt_and_tag(&g, MBEDTLS_GCM_ENCRYPT, n, nonce, 12, hdr, 5, inner, rec, 16, rec + n);
+    mbedtls_gcm_free(&g);
+}
+
+static void test_app_data_in_part(void)
+{
+    uint8_t key[16], iv[12], inner[400], rec[416], out[416];
+    for (int i = 0; i < 16; i++) key[i] = (uint8_t)(i * 7 + 1);
+    for (int i = 0; i < 12; i++) iv[i] = (uint8_t)(i * 13 + 5);
+    protect_params p = { .version = 0x0304, .cipher = CIPHER_AES_128_GCM, .key = key, .key_len = 16, .iv = iv,
+                         .iv_len = 12, .app_data_wanted = 16 };
+    protect_ctx *pc = protect_new(&p, NULL);
+    CHECK(pc != NULL);
+    if (!pc) return;
+    for (int i = 0; i < 100; i++) inner[i] = (uint8_t)('A' + i % 26);
+    inner[100] = 23;
+    memset(inner + 101, 0, 200);                 /* 200 bytes of padding */
+    seal13(key, iv, 0, inner, 301, rec);
+    memset(out, 0xee, sizeof out);
+    size_t n = 0;
+    uint8_t type = 0;
+    CHECK_EQ_INT(protect_open(pc, 23, 0x0303, rec, 317, out, &n, &type), PROTECT_OK);
+    CHECK_EQ_INT(type, 23);
+    CHECK_EQ_INT(n, 100);
+    CHECK(memcmp(out, inner, 16) == 0);
+    CHECK_EQ_INT(out[30], 0xee);   /* neither wanted nor on the way back to the type: not decrypted */
+    /* a handshake record, longer than what is wanted, opens whole */
+    for (int i = 0; i < 300; i++) inner[i] = (uint8_t)(i * 31 + 3);
+    inner[300] = 22;
+    seal13(key, iv, 1, inner, 301, rec);
+    CHECK_EQ_INT(protect_open(pc, 23, 0x0303, rec, 317, out, &n, &type), PROTECT_OK);
+    CHECK_EQ_INT(type, 22);
+    CHECK_EQ_INT(n, 300);
+    CHECK(memcmp(out, inner, 300) == 0);
+    /* a damaged one is still refused, though it would not all be read */
+    seal13(key, iv, 2, inner, 301, rec);
+    rec[200] ^= 1;
+    CHECK_EQ_INT(protect_open(pc, 23, 0x0303, rec, 317, out, &n, &type), PROTECT_AUTH_FAILED);
+    protect_free(pc);
+}
+
 static void test_oversize(void)
 {
     /* A NULL-SHA256 record with a 16385-byte plaintext, its MAC made here
@@ -307,6 +374,7 @@ static void test_oversize(void)
 
 int main(void)
 {
+    test_app_data_in_part();
     test_vectors();
     test_tls13_padding_only();
     test_bad_params();
