@@ -13,8 +13,8 @@
 #include "dissect/sessions.h"
 
 enum {
-    BATCH = 512,             /* packets read between publications */
-    MAX_QUEUED = 8,          /* blocks a worker may have waiting for the writer */
+    BATCH = 2048,            /* packets read between publications */
+    MAX_QUEUED = 4,          /* blocks a worker may have waiting for the writer */
     MAX_WORKERS = 64,
     OUT_BUFFER = 1 << 18,    /* the writer's output, gathered into fewer write(2)s */
     MAX_IOV = 256,           /* runs per write (within every system's IOV_MAX) */
