@@ -20,6 +20,7 @@ typedef struct json_out {
     FILE *file;
     char *buf;
     size_t len, cap;    /* cap is at least JSON_OUT_MIN */
+    json_target *target; /* when set, buf is its memory and flushing commits it */
 } json_out;
 
 enum {
@@ -31,6 +32,11 @@ static const char hex_digits[] = "0123456789abcdef";
 
 static void out_flush(json_out *w)
 {
+    if (w->target) {
+        w->buf = w->target->commit(w->target, w->len, &w->cap);
+        w->len = 0;
+        return;
+    }
     if (w->len) fwrite(w->buf, 1, w->len, w->file);
     w->len = 0;
 }
@@ -270,7 +276,7 @@ static void out_string(json_out *w, const char *s)
 void json_write_string(FILE *out, const char *s)
 {
     char buf[256];
-    json_out w = { out, buf, 0, sizeof buf };
+    json_out w = { out, buf, 0, sizeof buf, NULL };
     out_string(&w, s);
     out_flush(&w);
 }
@@ -354,7 +360,7 @@ typedef struct json_sink {
 static void end_line(json_sink *j)
 {
     out_char(&j->w, '\n');
-    if (!j->r.o.hold_lines) out_flush(&j->w);
+    if (!j->r.o.hold_lines || j->w.target) out_flush(&j->w);
 }
 
 static void out_field_value(json_out *w, const field *f);
@@ -578,8 +584,16 @@ sink *json_sink_new(FILE *out, const render_options *o)
     j->r.base = handlers;
     j->r.out = out;
     j->r.o = *o;
-    j->w = (json_out){ out, j->buf, 0, sizeof j->buf };
+    j->w = (json_out){ out, j->buf, 0, sizeof j->buf, NULL };
     return &j->r.base;
+}
+
+void json_sink_write_to(sink *k, json_target *t)
+{
+    json_sink *j = (json_sink *)k;
+    out_flush(&j->w);
+    j->w.target = t;
+    out_flush(&j->w);   /* the target's first memory */
 }
 
 void json_sink_summary(sink *k, const capture_stats *cs, const dissector_stats *ds)

@@ -32,6 +32,16 @@ sink *render_sink_new(FILE *out, const render_options *o, const sink *handlers);
 
 sink *text_sink_new(FILE *out, const render_options *o);
 sink *json_sink_new(FILE *out, const render_options *o);
+
+/* Where a JSON view may write straight into its reader's memory instead of
+ * through stdio: commit(t, used, &cap) is told that `used` bytes were
+ * written into the memory it last returned and returns where the next ones
+ * go, with room for *cap (at least 32) bytes.  A line is committed as soon
+ * as it is complete (render_options.hold_lines is then ignored). */
+typedef struct json_target {
+    char *(*commit)(struct json_target *t, size_t used, size_t *cap);
+} json_target;
+void json_sink_write_to(sink *k, json_target *t);
 /* The last words of a run: counts of what was seen. */
 void text_sink_summary(sink *k, const capture_stats *cs, const dissector_stats *ds);
 void json_sink_summary(sink *k, const capture_stats *cs, const dissector_stats *ds);

@@ -4,6 +4,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -49,6 +50,8 @@ typedef struct worker {
     sink *view;                /* the JSON or text view, writing into `file` */
     sink tagger;               /* what the dissector writes to: tags, then the view */
     FILE *file;                /* appends to `cur` */
+    json_target target;        /* the JSON view writes into `cur` itself */
+    char scratch[256];         /* where it writes when memory ran out */
     stream_handler inner;      /* the dissector's own handler */
     shard_sync sync;
     dissect_config cfg;
@@ -114,6 +117,24 @@ static ssize_t file_write(void *cookie, const char *buf, size_t size)
     memcpy(b->bytes + b->len, buf, size);
     b->len += size;
     return (ssize_t)size;
+}
+
+enum { JSON_ROOM = 64 * 1024 };   /* room handed to the JSON view at a time */
+
+/* The JSON view wrote `used` bytes where we last told it: they are the
+ * block's; then more room at its end. */
+static char *json_commit(json_target *t, size_t used, size_t *cap)
+{
+    worker *w = (worker *)((char *)t - offsetof(worker, target));
+    block *b = w->cur;
+    if (!w->failed) b->len += used;
+    if (w->failed || !block_reserve((void **)&b->bytes, &b->cap, b->len + JSON_ROOM, 1)) {
+        w->failed = true;
+        *cap = sizeof w->scratch;
+        return w->scratch;
+    }
+    *cap = b->cap - b->len;
+    return b->bytes + b->len;
 }
 
 /* The bytes written since the last segment belong to w->key. */
@@ -209,6 +230,8 @@ static void publish(worker *w, uint64_t upto)
     while (w->queued >= MAX_QUEUED && !atomic_load(&r->stop)) pthread_cond_wait(&r->changed, &r->lock);
     pthread_mutex_unlock(&r->lock);
     free(fresh);
+    /* The JSON view's room was in the block just handed over. */
+    if (w->cur != b && w->target.commit) json_sink_write_to(w->view, &w->target);
 }
 
 /* ---- the position every flow table shares ---- */
@@ -463,9 +486,15 @@ static bool worker_open(shard_runner *r, worker *w, unsigned index, char *err, s
         return false;
     }
     setvbuf(w->file, NULL, _IONBF, 0);   /* every write lands in the block at once */
+    __fsetlocking(w->file, FSETLOCKING_BYCALLER);   /* only this worker writes to it: no lock per line */
     render_options ro = p->render;
     ro.hold_lines = false;
     w->view = p->json ? json_sink_new(w->file, &ro) : text_sink_new(w->file, &ro);
+    if (w->view && p->json) {
+        /* No stdio between the JSON view and the block. */
+        w->target.commit = json_commit;
+        json_sink_write_to(w->view, &w->target);
+    }
     w->tagger = (sink){ tag_conn_open, tag_step, tag_conn_close };
     w->cfg = *p->config;
     w->d = w->view ? dissector_new(&w->cfg, &w->tagger) : NULL;
