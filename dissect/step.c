@@ -124,7 +124,7 @@ field *field_uint(step *s, field *parent, const char *name, size_t off, size_t l
         *--p = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    f->value = arena_strdup(&s->mem, p);
+    f->value = arena_memdup(&s->mem, p, (size_t)(digits + sizeof digits - p));   /* with its NUL */
     f->json = FJ_NUMBER;
     return f;
 }
