@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio_ext.h>
@@ -17,6 +18,7 @@ enum {
     BATCH = 2048,            /* packets read between publications */
     MAX_QUEUED = 4,          /* blocks a worker may have waiting for the writer */
     MAX_WORKERS = 64,
+    CLAIM_RING = 1 << 16,    /* flows whose owners are remembered at once */
     OUT_BUFFER = 1 << 18,    /* the writer's output, gathered into fewer write(2)s */
     MAX_IOV = 256,           /* runs per write (within every system's IOV_MAX) */
 };
@@ -56,6 +58,8 @@ typedef struct worker {
     shard_sync sync;
     dissect_config cfg;
     uint64_t events;           /* flow table callbacks so far: the position */
+    _Atomic uint64_t flows_seen;   /* flows whose claim this worker has settled */
+    atomic_bool reading;       /* still going through the capture */
     bool ending;               /* in dissector_free */
     uint64_t key;              /* of what is being written */
     block *cur;
@@ -77,6 +81,10 @@ typedef struct worker {
 
 struct shard_runner {
     const shard_params *p;
+    /* Who took each flow, by its place in the order of openings: slot
+     * index % CLAIM_RING holds (index + 1) << 8 | worker. */
+    _Atomic uint64_t claims[CLAIM_RING];
+    unsigned ring;             /* slots in use: CLAIM_RING or what the caller asked */
     pthread_mutex_t lock;
     pthread_cond_t changed;    /* something was published, taken or finished */
     atomic_bool stop;
@@ -297,6 +305,51 @@ static void sync_wait(void *ctx)
     pthread_mutex_unlock(&r->lock);
 }
 
+/* Whether every worker still reading has settled the claim of flow
+ * `held` - 1, so that its slot may be used again. */
+static bool all_settled(shard_runner *r, uint64_t held)
+{
+    for (unsigned i = 0; i < r->n; i++)
+        if (atomic_load(&r->w[i].reading) && atomic_load(&r->w[i].flows_seen) < held) return false;
+    return true;
+}
+
+/* The first worker to open a flow takes it: a thread that gets ahead
+ * (less work, or a faster core) takes more, and the other catches up
+ * while it only follows the packets of flows it does not have.  The
+ * outcome is the same output whoever takes what. */
+static bool sync_claim(void *ctx, uint64_t index)
+{
+    worker *w = ctx;
+    shard_runner *r = w->run;
+    _Atomic uint64_t *slot = &r->claims[index % r->ring];
+    uint64_t me = (uint64_t)(w - r->w);
+    bool mine = false;
+    for (;;) {
+        uint64_t v = atomic_load(slot);
+        uint64_t held = v >> 8;
+        if (held == index + 1) {
+            mine = (v & 0xff) == me;
+            break;
+        }
+        if (held && !all_settled(r, held)) {
+            /* A ring's worth of flows ahead of the slowest worker (one that
+             * writes nothing can get so far): let the others see what
+             * is out, then wait for them. */
+            sync_wait(ctx);
+            if (atomic_load(&r->stop)) break;
+            if (!all_settled(r, held)) sched_yield();
+            continue;
+        }
+        if (atomic_compare_exchange_weak(slot, &v, (index + 1) << 8 | me)) {
+            mine = true;
+            break;
+        }
+    }
+    atomic_store(&w->flows_seen, index + 1);
+    return mine;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -312,6 +365,7 @@ static void *worker_main(void *arg)
         publish(w, w->events);
         if (got == 0) break;
     }
+    atomic_store(&w->reading, false);   /* no more claims from this one */
     capture_finish(w->cap);         /* ends every flow, as one dissector would */
     capture_get_stats(w->cap, &w->cstats);
     w->dstats = *dissector_get_stats(w->d);
@@ -502,7 +556,8 @@ static bool worker_open(shard_runner *r, worker *w, unsigned index, char *err, s
         snprintf(err, errlen, "out of memory starting the worker threads");
         return false;
     }
-    w->sync = (shard_sync){ w, sync_position, sync_wait };
+    w->sync = (shard_sync){ w, sync_position, sync_wait, sync_claim };
+    atomic_store(&w->reading, true);
     dissector_set_shard(w->d, index, r->n, r->sessions, &w->sync);
     w->inner = pipeline_handler(w->d);
     stream_handler h = { w, on_open, on_data, on_gap, on_anomaly, on_close };
@@ -540,6 +595,7 @@ int shard_run(const shard_params *p, FILE *out, capture_stats *cs, dissector_sta
         return -1;
     }
     r->p = p;
+    r->ring = p->claim_ring && p->claim_ring < CLAIM_RING ? p->claim_ring : CLAIM_RING;
     r->n = p->workers < 2 ? 2 : p->workers > MAX_WORKERS ? MAX_WORKERS : p->workers;
     pthread_mutex_init(&r->lock, NULL);
     pthread_cond_init(&r->changed, NULL);

@@ -1,8 +1,9 @@
 /* Reading a capture file on several cores.
  *
  * Each worker thread reads the whole file with its own flow table and its
- * own dissector, and dissects every n-th connection in the order they open
- * (dissector_set_shard); the others it only numbers.  Every flow table
+ * own dissector, and dissects the connections it is first to open
+ * (dissector_set_shard, shard_sync.claim): a worker that runs ahead takes
+ * more; the others it only numbers.  Every flow table
  * sees the same packets and so makes the same callbacks in the same
  * order: their count is a position in the capture that all workers share.
  * Each worker's output is cut into segments tagged with the position that
@@ -31,6 +32,9 @@ typedef struct shard_params {
     bool json;                        /* else text */
     unsigned workers;                 /* at least 2 */
     volatile sig_atomic_t *stop;      /* set by a signal: stop after the packets read */
+    unsigned claim_ring;              /* flows whose owner is remembered at once (0:
+                                       * the default; small ones are for tests: a
+                                       * worker that far ahead waits) */
 } shard_params;
 
 /* Runs the whole capture, writing to out.  Fills the capture counts (any

@@ -2,6 +2,7 @@
 
 #include "dissect/format.h"
 #include "dissect/session_internal.h"
+#include "dissect/sessions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -298,13 +299,19 @@ void dissector_set_shard(dissector *d, unsigned index, unsigned count, struct se
                          const struct shard_sync *sync)
 {
     d->shard = index;
-    d->shards = count > 1 ? count : 0;
+    d->shards = count > 1 && sync && sync->claim ? count : 0;
+    d->sync = sync;
     if (d->shards && sessions) crypto_cache_share_sessions(d->cache, sessions, sync);
 }
 
-bool dissector_next_flow_is_mine(const dissector *d)
+bool dissector_next_flow_is_mine(dissector *d)
 {
-    return !d->shards || d->flows_opened % d->shards == d->shard;
+    if (!d->shards) return true;
+    if (!d->next_claimed) {
+        d->next_mine = d->sync->claim(d->sync->ctx, d->flows_opened);
+        d->next_claimed = true;
+    }
+    return d->next_mine;
 }
 
 tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
@@ -320,11 +327,12 @@ tls_flow *dissector_open(dissector *d, const char *side0, const char *side1,
     f->d = d;
     f->side0_is_client = side0_is_client;
     f->client_side = -1;
-    /* Flows are dealt out in turn by the order in which they open, which
-     * every shard's flow table gives alike: consecutive connections, often
-     * of the same kind and cost, go to different threads. */
+    /* Flows are known by the order in which they open, which every
+     * shard's flow table gives alike; whichever shard gets to one first
+     * takes it (see shard_sync.claim). */
     f->foreign = !dissector_next_flow_is_mine(d);
     d->flows_opened++;
+    d->next_claimed = false;
     if (d->n_open == d->cap_open) {
         d->cap_open = d->cap_open ? 2 * d->cap_open : 64;
         d->open = xrealloc(d->open, d->cap_open * sizeof(*d->open));

@@ -34,10 +34,10 @@ const dissector_stats *dissector_get_stats(const dissector *d);
 void dissector_set_connection_limit(dissector *d, unsigned n);
 
 /* Sharded reading (cli/shard.c): `count` dissectors read the same capture,
- * each one dissecting every count-th flow its flow table opens (those
- * whose place in the order of openings, modulo count, is `index`) and
- * only numbering the others, so that every connection gets the number
- * one dissector would give it.  Their flow tables must see the same
+ * each one dissecting the flows it claims through sync->claim (by their
+ * place in the order of openings, the same in every flow table) and only
+ * numbering the others, so that every connection gets the number one
+ * dissector would give it.  Their flow tables must see the same
  * events: the data of another shard's connection is accepted and dropped.
  * Sessions for resumption go to the shared store, reached through sync
  * (see sessions.h).  Call before the first flow. */
@@ -49,7 +49,7 @@ void dissector_set_shard(dissector *d, unsigned index, unsigned count, struct se
 /* Whether the next flow dissector_open is given is dissected here rather
  * than only numbered for another shard (always, unsharded): the caller
  * may skip naming the ends of the others. */
-bool dissector_next_flow_is_mine(const dissector *d);
+bool dissector_next_flow_is_mine(dissector *d);
 
 /* The TCP side of a flow.  `side0` / `side1` are "ip:port" texts, the
  * ports are given apart for the port hints. */

@@ -61,6 +61,9 @@ struct dissector {
     crypto_cache *cache;        /* TLS <= 1.2 sessions, for resumption */
     unsigned shard, shards;     /* see dissector_set_shard; shards 0: not sharded */
     uint64_t flows_opened;      /* dissector_open calls: the flow's place, the same in every shard */
+    const struct shard_sync *sync;   /* sharded: where flows are claimed */
+    bool next_claimed;          /* the claim for flow flows_opened is made: */
+    bool next_mine;             /* ... and its outcome */
     size_t messages_held;       /* sum of every direction's message_held */
     uint8_t *plain;             /* decrypted record (one at a time) */
     /* Open flows, so that dissector_free can end them. */

@@ -34,6 +34,11 @@ typedef struct shard_sync {
     uint64_t (*position)(void *ctx);
     /* Returns once every other dissector is past the caller's position. */
     void (*wait_for_others)(void *ctx);
+    /* Whether the caller dissects the flow that opens `index`-th (0 on):
+     * the first dissector to get there takes it, so that a thread that
+     * runs faster takes more.  Asked once per flow by every dissector,
+     * in order of index. */
+    bool (*claim)(void *ctx, uint64_t index);
 } shard_sync;
 
 /* max 0: SESSION_STORE_DEFAULT.  `shared`: used from several threads. */
