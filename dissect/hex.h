@@ -4,10 +4,15 @@
 #ifndef TLSVIEW_HEX_H
 #define TLSVIEW_HEX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 /* Writes exactly 2 * n digits to out (no terminating NUL). */
 void hex_encode(char *out, const uint8_t *in, size_t n);
+
+/* Reads 2 * n hex digits (either case) into n bytes; false, with out
+ * unspecified, when any of them is not a hex digit. */
+bool hex_decode(uint8_t *out, const uint8_t *in, size_t n);
 
 #endif

@@ -1,5 +1,7 @@
 #include "dissect/keylog.h"
 
+#include "dissect/hex.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,17 +47,25 @@ struct keylog {
     size_t n_warnings, warnings_dropped;
 };
 
-static const char *const label_names[KEYLOG_LABEL_COUNT] = {
-    [KEYLOG_CLIENT_RANDOM] = "CLIENT_RANDOM",
-    [KEYLOG_RSA] = "RSA",
-    [KEYLOG_CLIENT_EARLY_TRAFFIC_SECRET] = "CLIENT_EARLY_TRAFFIC_SECRET",
-    [KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET] = "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
-    [KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET] = "SERVER_HANDSHAKE_TRAFFIC_SECRET",
-    [KEYLOG_CLIENT_TRAFFIC_SECRET_0] = "CLIENT_TRAFFIC_SECRET_0",
-    [KEYLOG_SERVER_TRAFFIC_SECRET_0] = "SERVER_TRAFFIC_SECRET_0",
-    [KEYLOG_EXPORTER_SECRET] = "EXPORTER_SECRET",
-    [KEYLOG_EARLY_EXPORTER_SECRET] = "EARLY_EXPORTER_SECRET",
-};
+/* Each label once: its name and the length of the name (for matching a
+ * line's first word without strlen). */
+#define KEYLOG_LABELS(X)                                                          \
+    X(KEYLOG_CLIENT_RANDOM, "CLIENT_RANDOM")                                      \
+    X(KEYLOG_RSA, "RSA")                                                          \
+    X(KEYLOG_CLIENT_EARLY_TRAFFIC_SECRET, "CLIENT_EARLY_TRAFFIC_SECRET")          \
+    X(KEYLOG_CLIENT_HANDSHAKE_TRAFFIC_SECRET, "CLIENT_HANDSHAKE_TRAFFIC_SECRET")  \
+    X(KEYLOG_SERVER_HANDSHAKE_TRAFFIC_SECRET, "SERVER_HANDSHAKE_TRAFFIC_SECRET")  \
+    X(KEYLOG_CLIENT_TRAFFIC_SECRET_0, "CLIENT_TRAFFIC_SECRET_0")                  \
+    X(KEYLOG_SERVER_TRAFFIC_SECRET_0, "SERVER_TRAFFIC_SECRET_0")                  \
+    X(KEYLOG_EXPORTER_SECRET, "EXPORTER_SECRET")                                  \
+    X(KEYLOG_EARLY_EXPORTER_SECRET, "EARLY_EXPORTER_SECRET")
+#define LABEL_NAME(l, text) [l] = text,
+#define LABEL_LENGTH(l, text) [l] = sizeof text - 1,
+static const char *const label_names[KEYLOG_LABEL_COUNT] = { KEYLOG_LABELS(LABEL_NAME) };
+static const size_t label_lengths[KEYLOG_LABEL_COUNT] = { KEYLOG_LABELS(LABEL_LENGTH) };
+#undef LABEL_NAME
+#undef LABEL_LENGTH
+
 
 const char *keylog_label_name(keylog_label l)
 {
@@ -313,12 +323,7 @@ static void token(cursor *c, const uint8_t **tok, size_t *n)
 /* Hex text into bytes; false unless it is all hex digits of even count. */
 static bool unhex(const uint8_t *t, size_t n, uint8_t *out, size_t max, size_t *out_len)
 {
-    if (n % 2 || n / 2 > max) return false;
-    for (size_t i = 0; i < n; i += 2) {
-        int hi = hexval(t[i]), lo = hexval(t[i + 1]);
-        if (hi < 0 || lo < 0) return false;
-        out[i / 2] = (uint8_t)(hi << 4 | lo);
-    }
+    if (n % 2 || n / 2 > max || !hex_decode(out, t, n / 2)) return false;
     *out_len = n / 2;
     return true;
 }
@@ -384,8 +389,8 @@ static int parse_line(keylog *kl, kl_file *f, const char *name, unsigned long li
     token(&c, &extra, &extra_n);
 
     int label = -1;
-    for (int i = 0; i < KEYLOG_LABEL_COUNT; i++)
-        if (strlen(label_names[i]) == lab_n && memcmp(label_names[i], lab, lab_n) == 0)
+    for (int i = 0; i < KEYLOG_LABEL_COUNT && label < 0; i++)
+        if (label_lengths[i] == lab_n && memcmp(label_names[i], lab, lab_n) == 0)
             label = i;
     if (label < 0) {
         bool upper = lab_n > 0;

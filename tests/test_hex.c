@@ -39,5 +39,36 @@ int main(void)
                 test_fail(__FILE__, __LINE__, "length %zu at offset %zu: got %s, expected %s", len, shift, got, want);
         }
     CHECK_EQ_INT(overruns, 0);
+
+    /* Decoding: back to the bytes in either case, every length to 40 at
+     * every alignment; then each position in turn made a non-digit (every
+     * byte value that is not one) must fail. */
+    uint8_t back[128];
+    int wrong = 0;
+    for (size_t len = 0; len <= 40; len++)
+        for (size_t shift = 0; shift < 16; shift++) {
+            test_random_bytes(in, sizeof in);
+            hex_encode(got, in, len);
+            for (size_t i = 0; i < 2 * len; i += 3)   /* some upper case */
+                if (got[i] >= 'a') got[i] = (char)(got[i] - 'a' + 'A');
+            char text[300];
+            memcpy(text + shift, got, 2 * len);
+            memset(back, 0, sizeof back);
+            test_checks++;
+            if (!hex_decode(back, (const uint8_t *)text + shift, len) || memcmp(back, in, len) != 0) wrong++;
+        }
+    CHECK_EQ_INT(wrong, 0);
+    int accepted = 0;
+    for (size_t len = 1; len <= 24; len++)
+        for (size_t at = 0; at < 2 * len; at++)
+            for (int c = 0; c < 256; c++) {
+                if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')) continue;
+                char text[64];
+                memset(text, 'a', sizeof text);
+                text[at] = (char)c;
+                test_checks++;
+                if (hex_decode(back, (const uint8_t *)text, len)) accepted++;
+            }
+    CHECK_EQ_INT(accepted, 0);
     return test_report("hex");
 }
