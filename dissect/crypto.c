@@ -1298,7 +1298,8 @@ static void parse_client_hello_ticket(tls_crypto *t, cursor body)
         uint16_t type;
         cursor data;
         if (!cur_u16(&exts, &type) || !cur_block(&exts, 2, &data)) return;
-        if (type == EXT_SESSION_TICKET && !cur_empty(&data)) {
+        /* its hash finds a master secret kept for resumption: none without secrets */
+        if (type == EXT_SESSION_TICKET && !cur_empty(&data) && t->secrets) {
             const uint8_t *p;
             size_t n;
             cur_skip_rest(&data, &p, &n);
@@ -2020,7 +2021,7 @@ crypto_finished crypto_handshake(tls_crypto *t, direction dir, const uint8_t *ms
         hs_add(t, msg, len);
         {
             cursor b = body, ticket;
-            if (cur_skip(&b, 4) && cur_block(&b, 2, &ticket) && !cur_empty(&ticket)) {
+            if (t->secrets && cur_skip(&b, 4) && cur_block(&b, 2, &ticket) && !cur_empty(&ticket)) {
                 const uint8_t *p;
                 size_t n;
                 cur_skip_rest(&ticket, &p, &n);
