@@ -10,7 +10,8 @@
 #
 # Usage:  make-capture.sh [options] [OUTDIR]      (OUTDIR: default bench/out)
 #
-#   -t, --seconds N   seconds of s_time per configuration (default 8)
+#   -t, --seconds N   seconds of s_time per configuration (default 8; one that
+#                     makes too few sessions runs once more, up to 4x longer)
 #   -s, --sessions N  keep the first N/5 sessions of each configuration, N in
 #                     all (default 12000; 0 keeps every session made)
 #   -x, --scale N     also write all-xN.pcap, N clones of every flow
@@ -166,6 +167,10 @@ for conf in "${CONFIGS[@]}"; do
 
     pcap=$OUT/parts/$name.pcap
     keylog=$WORK/$name.keylog
+    secs=$SECONDS_EACH
+    # A slower machine makes fewer sessions in the time: then once more,
+    # for as much longer as the first run says it needs (at most 4x).
+    for attempt in 1 2; do
     : > "$keylog"
     rm -f "$pcap"
 
@@ -180,9 +185,9 @@ for conf in "${CONFIGS[@]}"; do
     OURS+=("$server_pid")
     wait_listen "$port" || die "s_server did not start on port $port: $(cat "$WORK/server.out")"
 
-    printf '%-14s %2ss of s_time -new ... ' "$name" "$SECONDS_EACH"
+    printf '%-14s %2ss of s_time -new ... ' "$name" "$secs"
     # shellcheck disable=SC2086  # $args is a list of options
-    timeout $((SECONDS_EACH + 30)) openssl s_time -connect "127.0.0.1:$port" -new -time "$SECONDS_EACH" \
+    timeout $((secs + 30)) openssl s_time -connect "127.0.0.1:$port" -new -time "$secs" \
         -www / $args < /dev/null > "$WORK/s_time.out" 2>&1 || true
     conns=$(sed -n 's/^\([0-9][0-9]*\) connections in [0-9]* real seconds.*/\1/p' "$WORK/s_time.out" | tail -n 1)
     [ -n "$conns" ] || die "s_time failed: $(tail -n 5 "$WORK/s_time.out")"
@@ -200,6 +205,15 @@ for conf in "${CONFIGS[@]}"; do
     # One SYN (without ACK) opens each session: no resumption, no retries.
     syn='tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn'
     sessions=$(tcpdump -r "$pcap" -n "$syn" 2>/dev/null | wc -l)
+    if [ "$attempt" = 1 ] && [ "$per_conf" -gt 0 ] && [ "$sessions" -gt 0 ] && [ "$sessions" -lt "$per_conf" ]; then
+        longer=$(( (secs * per_conf * 12 / 10 + sessions - 1) / sessions ))
+        [ "$longer" -le $((4 * SECONDS_EACH)) ] || longer=$((4 * SECONDS_EACH))
+        printf '%6s sessions: again for %ss\n' "$sessions" "$longer"
+        secs=$longer
+        continue
+    fi
+    break
+    done
     if [ "$per_conf" -gt 0 ] && [ "$sessions" -gt "$per_conf" ]; then
         # The first sessions only, and the key log lines of those.
         python3 "$HERE/scale.py" -n 1 --connections "$per_conf" --randoms "$WORK/randoms" \
