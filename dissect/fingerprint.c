@@ -181,14 +181,56 @@ static void to_hex(const unsigned char *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+/* Clients and servers send the same hello again and again, so the same
+ * fingerprint texts come back: the last few digests are kept per thread,
+ * with their texts, and a text seen before is not hashed again. */
+enum { MEMO_ENTRIES = 4, MEMO_TEXT = 512, MEMO_OUT = FP_MD5_HEX > 13 ? FP_MD5_HEX : 13 };
+
+typedef struct digest_memo {
+    size_t len;                /* of text; 0: empty entry */
+    char text[MEMO_TEXT];
+    char out[MEMO_OUT];
+} digest_memo;
+
+typedef struct memo_set {
+    digest_memo entry[MEMO_ENTRIES];
+    unsigned next;
+} memo_set;
+
+static _Thread_local memo_set md5_memo, sha256_memo;
+
+static bool memo_get(const memo_set *m, const char *text, size_t n, char *out, size_t out_size)
+{
+    for (int i = 0; i < MEMO_ENTRIES; i++) {
+        const digest_memo *e = &m->entry[i];
+        if (e->len == n && n && memcmp(e->text, text, n) == 0) {
+            memcpy(out, e->out, out_size);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void memo_put(memo_set *m, const char *text, size_t n, const char *out, size_t out_size)
+{
+    if (n == 0 || n > MEMO_TEXT) return;
+    digest_memo *e = &m->entry[m->next];
+    m->next = (m->next + 1) % MEMO_ENTRIES;
+    e->len = n;
+    memcpy(e->text, text, n);
+    memcpy(e->out, out, out_size);
+}
+
 void fp_md5_hex(const char *text, size_t n, char out[FP_MD5_HEX])
 {
+    if (memo_get(&md5_memo, text, n, out, FP_MD5_HEX)) return;
     unsigned char d[16];
     if (mbedtls_md5_ret((const unsigned char *)text, n, d) != 0) {
         out[0] = '\0';
         return;
     }
     to_hex(d, sizeof d, out);
+    memo_put(&md5_memo, text, n, out, FP_MD5_HEX);
 }
 
 /* ---- JA4 ---- */
@@ -196,12 +238,14 @@ void fp_md5_hex(const char *text, size_t n, char out[FP_MD5_HEX])
 /* First 12 hex digits of SHA-256. */
 static void sha256_12(const char *text, size_t n, char out[13])
 {
+    if (memo_get(&sha256_memo, text, n, out, 13)) return;
     unsigned char d[32];
     if (mbedtls_sha256_ret((const unsigned char *)text, n, d, 0) != 0) {
         memcpy(out, "000000000000", 13);
         return;
     }
     to_hex(d, 6, out);
+    memo_put(&sha256_memo, text, n, out, 13);
 }
 
 static int cmp_u16(const void *a, const void *b)

@@ -280,8 +280,36 @@ static void test_ja4_rules(void)
     CHECK(out[0] == 'q');
 }
 
+/* Digests of texts seen before come from a per-thread memo: the same
+ * text must give the same digest again, texts differing in one byte or
+ * in length must not share one, and more texts than the memo holds must
+ * still each get their own. */
+static void test_digest_memo(void)
+{
+    char texts[9][40], first[9][FP_MD5_HEX], again[FP_MD5_HEX];
+    for (int i = 0; i < 9; i++) {
+        snprintf(texts[i], sizeof texts[i], "771,4865-4866-%d,0-10-11,29-23,0", i);
+        fp_md5_hex(texts[i], strlen(texts[i]), first[i]);
+        for (int j = 0; j < i; j++) CHECK(strcmp(first[i], first[j]) != 0);
+    }
+    for (int round = 0; round < 2; round++)
+        for (int i = 8; i >= 0; i--) {
+            fp_md5_hex(texts[i], strlen(texts[i]), again);
+            CHECK_STR(again, first[i]);
+        }
+    /* a prefix of a remembered text is another text */
+    fp_md5_hex(texts[3], strlen(texts[3]) - 1, again);
+    CHECK(strcmp(again, first[3]) != 0);
+    /* the digest itself: RFC 1321's "abc" */
+    fp_md5_hex("abc", 3, again);
+    CHECK_STR(again, "900150983cd24fb0d6963f7d28e17f72");
+    fp_md5_hex("abc", 3, again);
+    CHECK_STR(again, "900150983cd24fb0d6963f7d28e17f72");
+}
+
 int main(void)
 {
+    test_digest_memo();
     test_ja3_readme();
     test_ja4_spec();
     test_chrome_example();
