@@ -364,11 +364,18 @@ enum { PREVIEW_BYTES = DISSECT_PREVIEW_BYTES };
  * binary data stays one readable line. */
 static char *printable(arena *a, const uint8_t *p, size_t n)
 {
-    char *out = arena_alloc(a, 4 * n + 1);
+    static const char digits[] = "0123456789abcdef";
+    char *out = arena_alloc_raw(a, 4 * n + 1);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
-        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') out[k++] = (char)p[i];
-        else k += (size_t)text_format(out + k, 5, "\\x%02x", p[i]);
+        if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
+            out[k++] = (char)p[i];
+        } else {
+            out[k++] = '\\';
+            out[k++] = 'x';
+            out[k++] = digits[p[i] >> 4];
+            out[k++] = digits[p[i] & 15];
+        }
     }
     out[k] = 0;
     return out;

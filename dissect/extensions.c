@@ -435,8 +435,8 @@ bool ext_decode_block(ext_ctx *x, field *parent, cursor *cur)
         seen[type >> 3] |= (uint8_t)(1u << (type & 7));
         cursor body;
         cur_sub(&blk, len, &body);
-        char what[96];
-        text_format(what, sizeof what, "the %s extension", name ? name : "unknown");
+        char what[96];   /* for messages: "the <name> extension" */
+        text_join3(what, sizeof what, "the ", name ? name : "unknown", " extension");
         ext_body e = { x, s, obj, &body, what };
         if (decode_body(&e, type)) hs_trailing(s, obj, &body, what);
         x->count++;

@@ -208,6 +208,18 @@ static bool convert(text_out *o, const char **p, va_list *ap)
 
 int text_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
 {
+    if (fmt[0] == '%' && fmt[1] == 's' && fmt[2] == '\0') {
+        /* The commonest format of all: a copy. */
+        va_list one;
+        va_copy(one, ap);
+        const char *str = va_arg(one, const char *);
+        va_end(one);
+        if (!str) str = "(null)";
+        text_out o = { buf, cap ? cap - 1 : 0, 0 };
+        put(&o, str, strlen(str));
+        if (cap) buf[o.len < o.room ? o.len : o.room] = '\0';
+        return o.len > INT_MAX ? -1 : (int)o.len;
+    }
     va_list from_start;
     va_copy(from_start, ap);
     text_out o = { buf, cap ? cap - 1 : 0, 0 };
@@ -247,4 +259,14 @@ int text_format(char *buf, size_t cap, const char *fmt, ...)
     int n = text_vformat(buf, cap, fmt, ap);
     va_end(ap);
     return n;
+}
+
+size_t text_join3(char *buf, size_t cap, const char *a, const char *b, const char *c)
+{
+    text_out o = { buf, cap ? cap - 1 : 0, 0 };
+    put(&o, a, strlen(a));
+    put(&o, b, strlen(b));
+    put(&o, c, strlen(c));
+    if (cap) buf[o.len < o.room ? o.len : o.room] = '\0';
+    return o.len;
 }

@@ -14,4 +14,8 @@
 int text_vformat(char *buf, size_t cap, const char *fmt, va_list ap);
 int text_format(char *buf, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* a, b and c one after the other, cut at cap - 1 bytes as text_format
+ * cuts; returns the full length. */
+size_t text_join3(char *buf, size_t cap, const char *a, const char *b, const char *c);
+
 #endif

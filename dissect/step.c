@@ -60,7 +60,16 @@ void step_narrate(step *s, const char *fmt, ...)
     char *text = arena_vprintf(&s->mem, fmt, ap);
     va_end(ap);
     /* Narration accumulates: decoders and the key schedule each add theirs. */
-    s->narration = s->narration ? arena_printf(&s->mem, "%s %s", s->narration, text) : text;
+    if (!s->narration) {
+        s->narration = text;
+        return;
+    }
+    size_t a = strlen(s->narration), b = strlen(text);
+    char *joined = arena_alloc_raw(&s->mem, a + 1 + b + 1);
+    memcpy(joined, s->narration, a);
+    joined[a] = ' ';
+    memcpy(joined + a + 1, text, b + 1);
+    s->narration = joined;
 }
 
 void step_summarize(step *s, const char *fmt, ...)
