@@ -115,16 +115,6 @@ static void cleanup(void)
     if (dir[0]) rmdir(dir);
 }
 
-static void write_file(const char *path, const void *data, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(data, 1, n, f) != n) {
-        perror(path);
-        exit(1);
-    }
-    fclose(f);
-}
-
 /* ---- pcap writing (little-endian, microseconds) ---- */
 
 static void le16(FILE *f, unsigned v) { fputc(v & 0xff, f); fputc((v >> 8) & 0xff, f); }
@@ -303,7 +293,7 @@ static void test_file(void)
     }
     CHECK_STR(r.log, CONVERSATION_LOG);
     const char *txt = tmp_path("stdin.txt");
-    write_file(txt, "just some text\n", 15);
+    test_write_file(txt, "just some text\n", 15);
     in = fopen(txt, "rb");
     dup2(fileno(in), 0);
     fclose(in);
@@ -337,21 +327,21 @@ static void test_errors(void)
     CHECK_STR(err, want);
 
     const char *txt = tmp_path("notes.txt");
-    write_file(txt, "These are notes, not packets.\n", 30);
+    test_write_file(txt, "These are notes, not packets.\n", 30);
     o.file = txt;
     CHECK(capture_open(&o, &h, err, sizeof err) == NULL);
     snprintf(want, sizeof want, "%s is not a pcap or pcapng capture", txt);
     CHECK_STR(err, want);
 
     const char *empty = tmp_path("empty.pcap");
-    write_file(empty, "", 0);
+    test_write_file(empty, "", 0);
     o.file = empty;
     CHECK(capture_open(&o, &h, err, sizeof err) == NULL);
     snprintf(want, sizeof want, "%s is not a pcap or pcapng capture", empty);
     CHECK_STR(err, want);
 
     const char *tiny = tmp_path("tiny.pcap");
-    write_file(tiny, "\xd4\xc3\xb2", 3);
+    test_write_file(tiny, "\xd4\xc3\xb2", 3);
     o.file = tiny;
     CHECK(capture_open(&o, &h, err, sizeof err) == NULL);
     snprintf(want, sizeof want, "%s is not a pcap or pcapng capture", tiny);

@@ -67,16 +67,6 @@ static uint8_t *variant(const uint8_t *in, size_t n, bool swap, bool nano)
     return out;
 }
 
-static void write_file(const char *path, const void *b, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f || fwrite(b, 1, n, f) != n) {
-        perror(path);
-        exit(1);
-    }
-    fclose(f);
-}
-
 /* Both readers over the file; the number of packets compared. */
 static long compare_with_libpcap(const char *path)
 {
@@ -133,7 +123,7 @@ static void test_samples(const char *samples)
         for (int v = 0; v < 4; v++) {
             uint8_t *b = variant(in, n, v & 1, v & 2);
             snprintf(out, sizeof out, "%s/variant%d.pcap", dir, v);
-            write_file(out, b, n);
+            test_write_file(out, b, n);
             CHECK(compare_with_libpcap(out) > 0);
             unlink(out);
             free(b);
@@ -182,23 +172,23 @@ static void test_edges(void)
     /* Left to libpcap: another version, a link type tlsview does not
      * decode, FCS bits, pcapng, a pipe. */
     b[6] = 3;
-    write_file(path, b, n);
+    test_write_file(path, b, n);
     int fd = open_path(path, &m);
     CHECK(m == NULL);
     close(fd);
     b = one_packet_file(&n, 147, 4);
-    write_file(path, b, n);
+    test_write_file(path, b, n);
     fd = open_path(path, &m);
     CHECK(m == NULL);
     close(fd);
     b = one_packet_file(&n, 1 | 0x14000000, 4);
-    write_file(path, b, n);
+    test_write_file(path, b, n);
     fd = open_path(path, &m);
     CHECK(m == NULL);
     close(fd);
     static const uint8_t ng[28] = { 0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0,
                                     0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0 };
-    write_file(path, ng, sizeof ng);
+    test_write_file(path, ng, sizeof ng);
     fd = open_path(path, &m);
     CHECK(m == NULL);
     close(fd);
@@ -211,7 +201,7 @@ static void test_edges(void)
     close(pipefd[1]);
 
     /* One packet, then a clean end. */
-    write_file(path, b, n);
+    test_write_file(path, b, n);
     fd = open_path(path, &m);
     CHECK(m != NULL);
     if (m) {
@@ -234,7 +224,7 @@ static void test_edges(void)
     /* Cut in the record header, cut in the packet. */
     size_t cuts[] = { 24 + 7, 24 + 16 + 30 };
     for (int i = 0; i < 2; i++) {
-        write_file(path, b, cuts[i]);
+        test_write_file(path, b, cuts[i]);
         fd = open_path(path, &m);
         CHECK(m != NULL);
         if (m) {
@@ -247,7 +237,7 @@ static void test_edges(void)
 
     /* A record claiming more than a capture can hold. */
     put32(b + 32, 262145, false);
-    write_file(path, b, n);
+    test_write_file(path, b, n);
     fd = open_path(path, &m);
     if (m) {
         CHECK_EQ_INT(pcap_map_next(m, &pkt, "big.pcap", err, sizeof err), -1);
@@ -264,7 +254,7 @@ static void test_edges(void)
     uint8_t *big = malloc(big_n);
     memcpy(big, b, 24);
     for (size_t k = 0; k < 2000; k++) memcpy(big + 24 + k * 76, b + 24, 76);
-    write_file(path, big, big_n);
+    test_write_file(path, big, big_n);
     fd = open_path(path, &m);
     CHECK(m != NULL);
     if (m) {

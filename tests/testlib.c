@@ -63,3 +63,13 @@ int test_report(const char *name)
     printf("%s: %d checks, %d failures\n", name, test_checks, test_failures);
     return test_failures ? 1 : 0;
 }
+
+void test_write_file(const char *path, const void *data, size_t n)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || (n && fwrite(data, 1, n, f) != n)) {
+        perror(path);
+        exit(1);
+    }
+    fclose(f);
+}

@@ -15,7 +15,9 @@ uint8_t *test_unhex(const char *hex, size_t *len);
 int test_report(const char *name);
 /* Deterministic pseudo-random bytes (the same sequence every run), for
  * tests that compare two implementations on many inputs. */
-void test_random_bytes(uint8_t *p, size_t n);   /* prints "name: N checks, N failures"; exit status */
+void test_random_bytes(uint8_t *p, size_t n);
+/* Writes data[0..n) to path (replacing it); exits on failure. */
+void test_write_file(const char *path, const void *data, size_t n);   /* prints "name: N checks, N failures"; exit status */
 
 #define CHECK(cond) do { test_checks++; if (!(cond)) test_fail(__FILE__, __LINE__, "%s", #cond); } while (0)
 #define CHECK_EQ_INT(a, b) do { long long a_ = (long long)(a), b_ = (long long)(b); test_checks++; \
