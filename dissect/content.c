@@ -4,6 +4,7 @@
 
 #include "dissect/cursor.h"
 #include "dissect/format.h"
+#include "dissect/hex.h"
 #include "dissect/handshake.h"
 #include "dissect/names.h"
 #include "dissect/session_internal.h"
@@ -364,18 +365,17 @@ enum { PREVIEW_BYTES = DISSECT_PREVIEW_BYTES };
  * binary data stays one readable line. */
 static char *printable(arena *a, const uint8_t *p, size_t n)
 {
-    static const char digits[] = "0123456789abcdef";
     char *out = arena_alloc_raw(a, 4 * n + 1);
     size_t k = 0;
     for (size_t i = 0; i < n; i++) {
         if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\') {
             out[k++] = (char)p[i];
-        } else {
-            out[k++] = '\\';
-            out[k++] = 'x';
-            out[k++] = digits[p[i] >> 4];
-            out[k++] = digits[p[i] & 15];
+            continue;
         }
+        out[k++] = '\\';
+        out[k++] = 'x';
+        hex_encode(out + k, p + i, 1);
+        k += 2;
     }
     out[k] = 0;
     return out;
