@@ -111,6 +111,9 @@ static uint16_t get16(const uint8_t *p, bool swapped)
     return swapped ? __builtin_bswap16(v) : v;
 }
 
+typedef enum { COVERED, PAST_END, MAP_FAILED_ } cover_result;
+static cover_result cover(pcap_map *m, uint64_t off, size_t n);
+
 pcap_map *pcap_map_open(int fd)
 {
     struct stat st;
@@ -150,6 +153,11 @@ pcap_map *pcap_map_open(int fd)
     m->pos = FILE_HEADER;
     m->page = (size_t)sysconf(_SC_PAGESIZE);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    /* A file system that cannot map files is libpcap's to read. */
+    if (cover(m, FILE_HEADER, 0) == MAP_FAILED_) {
+        pcap_map_close(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -167,8 +175,6 @@ static void unmap(pcap_map *m)
     m->map = NULL;
     m->map_len = 0;
 }
-
-typedef enum { COVERED, PAST_END, MAP_FAILED_ } cover_result;
 
 /* Makes [off, off + n) readable through the window. */
 static cover_result cover(pcap_map *m, uint64_t off, size_t n)
