@@ -40,6 +40,7 @@ typedef struct guard {
 
 static guard guards[MAX_GUARDED];
 static pthread_once_t handler_once = PTHREAD_ONCE_INIT;
+static size_t page_size;
 
 static void on_sigbus(int sig, siginfo_t *info, void *uctx)
 {
@@ -49,9 +50,9 @@ static void on_sigbus(int sig, siginfo_t *info, void *uctx)
         uintptr_t start = atomic_load(&guards[i].start);
         size_t len = atomic_load(&guards[i].len);
         if (start && addr >= start && addr - start < len) {
-            uintptr_t page = addr & ~((uintptr_t)sysconf(_SC_PAGESIZE) - 1);
-            if (mmap((void *)page, (size_t)sysconf(_SC_PAGESIZE), PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED,
-                     -1, 0) != MAP_FAILED) {
+            uintptr_t page = addr & ~((uintptr_t)page_size - 1);
+            if (mmap((void *)page, page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
+                MAP_FAILED) {
                 atomic_store(&guards[i].hit, true);
                 return;
             }
@@ -63,6 +64,7 @@ static void on_sigbus(int sig, siginfo_t *info, void *uctx)
 
 static void install_handler(void)
 {
+    page_size = (size_t)sysconf(_SC_PAGESIZE);   /* read here: sysconf is not for signal handlers */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_sigaction = on_sigbus;

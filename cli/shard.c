@@ -384,9 +384,9 @@ static void *worker_main(void *arg)
 
 /* ---- the writer ---- */
 
-/* Output in order, gathered: the runs between two workers' turns are
- * often a single step's line. */
-/* Everything gathered, in one writev(2) where the system takes it all. */
+/* Output in order, gathered (the runs between two workers' turns are
+ * often a single step's line): everything gathered goes out in one
+ * writev(2) where the system takes it all. */
 static void writer_flush(shard_runner *r, FILE *out)
 {
     struct iovec *v = r->iov;
@@ -492,7 +492,8 @@ static bool write_some(shard_runner *r, FILE *out)
             best_key = k;
         }
     }
-    if (best == r->n || best_key > limit_for(r, best)) {
+    uint64_t limit = best == r->n ? 0 : limit_for(r, best);
+    if (best == r->n || best_key > limit) {
         /* Nothing to write for now: what is gathered goes out, and its
          * blocks back to their workers, before waiting for more. */
         if (r->n_iov) {
@@ -510,7 +511,6 @@ static bool write_some(shard_runner *r, FILE *out)
         pthread_cond_wait(&r->changed, &r->lock);
         return true;
     }
-    uint64_t limit = limit_for(r, best);
     worker *w = &r->w[best];
     block *b = w->head;
     while (b->done_segs == b->n_segs) b = b->next;

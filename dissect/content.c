@@ -359,7 +359,7 @@ static void alert(dissector *d, tls_flow *f, direction dir, const uint8_t *body,
 }
 
 /* How much of decrypted application data the preview shows. */
-enum { PREVIEW_BYTES = DISSECT_PREVIEW_BYTES };
+enum { PREVIEW_BYTES = DISSECT_PREVIEW_BYTES };   /* (the decryption stops there too) */
 
 /* Printable text of bytes: non-printable ones as \xNN, so a preview of
  * binary data stays one readable line. */

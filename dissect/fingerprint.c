@@ -1,5 +1,7 @@
 #include "dissect/fingerprint.h"
 
+#include "dissect/hex.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,10 +176,7 @@ size_t fp_ja3s_string(uint16_t version, uint16_t cipher, const uint16_t *extensi
 
 static void to_hex(const unsigned char *d, size_t n, char *out)
 {
-    for (size_t i = 0; i < n; i++) {
-        out[2 * i] = hex_digits[d[i] >> 4];
-        out[2 * i + 1] = hex_digits[d[i] & 15];
-    }
+    hex_encode(out, d, n);
     out[2 * n] = '\0';
 }
 

@@ -24,6 +24,14 @@ static void put(text_out *o, const char *s, size_t n)
     o->len += n;
 }
 
+/* Ends the text with its NUL, where it was cut when it was (nothing at
+ * all when cap is 0); returns its full length. */
+static size_t finish(const text_out *o, size_t cap)
+{
+    if (cap) o->buf[o->len < o->room ? o->len : o->room] = '\0';
+    return o->len;
+}
+
 static void put_repeated(text_out *o, char c, size_t n)
 {
     if (o->len < o->room) {
@@ -217,8 +225,8 @@ int text_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
         if (!str) str = "(null)";
         text_out o = { buf, cap ? cap - 1 : 0, 0 };
         put(&o, str, strlen(str));
-        if (cap) buf[o.len < o.room ? o.len : o.room] = '\0';
-        return o.len > INT_MAX ? -1 : (int)o.len;
+        size_t n = finish(&o, cap);
+        return n > INT_MAX ? -1 : (int)n;
     }
     va_list from_start;
     va_copy(from_start, ap);
@@ -245,8 +253,7 @@ int text_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
     if (!handled || o.len > INT_MAX) {
         n = vsnprintf(buf, cap, fmt, from_start);
     } else {
-        if (cap) buf[o.len < o.room ? o.len : o.room] = '\0';
-        n = (int)o.len;
+        n = (int)finish(&o, cap);
     }
     va_end(from_start);
     return n;
@@ -267,6 +274,5 @@ size_t text_join3(char *buf, size_t cap, const char *a, const char *b, const cha
     put(&o, a, strlen(a));
     put(&o, b, strlen(b));
     put(&o, c, strlen(c));
-    if (cap) buf[o.len < o.room ? o.len : o.room] = '\0';
-    return o.len;
+    return finish(&o, cap);
 }

@@ -45,6 +45,11 @@ static int digit_value(uint8_t c)
     return -1;
 }
 
+bool hex_is_digit(uint8_t c)
+{
+    return digit_value(c) >= 0;
+}
+
 bool hex_decode(uint8_t *out, const uint8_t *in, size_t n)
 {
     size_t i = 0;

@@ -286,20 +286,6 @@ bool keylog_lookup(const keylog *kl, keylog_label label, const uint8_t *key, siz
 
 /* ---- parsing ---- */
 
-/* Each byte's value as a hex digit plus one, 0 for the rest: a key log is
- * megabytes of hex, and a table does not mispredict between digits and
- * letters. */
-static const uint8_t hex_digit_plus_one[256] = {
-    ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
-    ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-static int hexval(uint8_t c)
-{
-    return hex_digit_plus_one[c] - 1;
-}
-
 static const bool space_byte[256] = { [' '] = true, ['\t'] = true, ['\r'] = true, ['\v'] = true, ['\f'] = true };
 
 static bool is_space(uint8_t c) { return space_byte[c]; }
@@ -331,7 +317,7 @@ static bool unhex(const uint8_t *t, size_t n, uint8_t *out, size_t max, size_t *
 static bool all_hex(const uint8_t *t, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (hexval(t[i]) < 0) return false;
+        if (!hex_is_digit(t[i])) return false;
     return true;
 }
 

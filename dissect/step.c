@@ -1,10 +1,10 @@
 #include "dissect/step.h"
 
-#include "dissect/hex.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "dissect/hex.h"
 
 const char *direction_name(direction d) { return d == DIR_C2S ? "c2s" : "s2c"; }
 

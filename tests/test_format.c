@@ -111,8 +111,21 @@ static void handed_over(void)
     BOTH("%5%|", 0);
 }
 
+/* text_join3 cuts and counts as snprintf("%s%s%s") does. */
+static void test_join3(void)
+{
+    static const size_t caps[] = { 0, 1, 2, 5, 9, 200 };
+    for (size_t c = 0; c < sizeof caps / sizeof caps[0]; c++) {
+        char got[200] = "untouched", want[200] = "untouched";
+        size_t n = text_join3(got, caps[c], "the ", "alpn", " extension");
+        int m = snprintf(want, caps[c], "%s%s%s", "the ", "alpn", " extension");
+        compare("join3", (int)n, got, m, want);
+    }
+}
+
 int main(void)
 {
+    test_join3();
     integers();
     strings_and_chars();
     handed_over();
