@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli/pipeline.h"
+#include "dissect/arena.h"
 #include "dissect/sessions.h"
 
 enum {
@@ -373,6 +374,7 @@ static void *worker_main(void *arg)
     dissector_free(w->d);           /* what is still open, in connection order */
     w->d = NULL;
     close_segment(w);
+    arena_pool_drain();
     if (w->failed) atomic_store(&r->stop, true);
     publish(w, UINT64_MAX);
     pthread_mutex_lock(&r->lock);

@@ -19,5 +19,8 @@ char *arena_printf(arena *a, const char *fmt, ...) __attribute__((format(printf,
 char *arena_vprintf(arena *a, const char *fmt, va_list ap);
 void *arena_memdup(arena *a, const void *p, size_t n);
 void arena_free(arena *a);
+/* Frees the chunks this thread keeps for reuse; a thread that frees
+ * arenas calls it before it ends (the main thread's go at exit). */
+void arena_pool_drain(void);
 
 #endif

@@ -15,11 +15,12 @@ typedef struct {
     size_t len;
 } text_out;
 
-static void put(text_out *o, const char *s, size_t n)
+static inline void put(text_out *o, const char *s, size_t n)
 {
     if (o->len < o->room) {
         size_t k = o->room - o->len < n ? o->room - o->len : n;
-        memcpy(o->buf + o->len, s, k);
+        if (k == 1) o->buf[o->len] = *s;   /* digits, separators: no call */
+        else memcpy(o->buf + o->len, s, k);
     }
     o->len += n;
 }
@@ -32,8 +33,9 @@ static size_t finish(const text_out *o, size_t cap)
     return o->len;
 }
 
-static void put_repeated(text_out *o, char c, size_t n)
+static inline void put_repeated(text_out *o, char c, size_t n)
 {
+    if (!n) return;   /* the usual case: no width, no precision */
     if (o->len < o->room) {
         size_t k = o->room - o->len < n ? o->room - o->len : n;
         memset(o->buf + o->len, c, k);

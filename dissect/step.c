@@ -89,14 +89,11 @@ void step_free(step *s)
 
 static field *add(step *s, field *parent, const char *name, size_t off, size_t len, field_shape shape)
 {
-    field *f = arena_alloc(&s->mem, sizeof(*f));
+    field *f = arena_alloc_raw(&s->mem, sizeof(*f));
     if (!parent) parent = s->root;
-    f->name = name;
-    f->offset = (uint32_t)off;
-    f->length = (uint32_t)len;
-    f->shape = (uint8_t)shape;
-    f->json = FJ_STRING;
-    f->parent = parent;
+    /* Every member set here, the rest zero: a few stores, not a memset call. */
+    *f = (field){ .name = name, .offset = (uint32_t)off, .length = (uint32_t)len, .shape = (uint8_t)shape,
+                  .json = FJ_STRING, .parent = parent };
     if (parent->last) parent->last->next = f;
     else parent->first = f;
     parent->last = f;

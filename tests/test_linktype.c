@@ -1,4 +1,5 @@
 /* decode_packet: link layers, IPv4/IPv6 and TCP on hand-built packets. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -541,6 +542,25 @@ static void test_endpoint_format(void)
     char small[8];
     endpoint_format(&a, small, sizeof small);
     CHECK_STR(small, "192.0.2");
+    endpoint d = { .family = 4, .addr = { 0, 0, 0, 0 }, .port = 0 };
+    endpoint_format(&d, buf, sizeof buf);
+    CHECK_STR(buf, "0.0.0.0:0");
+    endpoint e = { .family = 4, .addr = { 255, 255, 255, 255 }, .port = 65535 };
+    endpoint_format(&e, buf, sizeof buf);
+    CHECK_STR(buf, "255.255.255.255:65535");
+    endpoint_format(&e, small, 1);
+    CHECK_STR(small, "");
+    /* IPv4 is formatted by hand: it must say what inet_ntop says, for
+     * every value of each byte (in every position) and many ports. */
+    for (unsigned v = 0; v < 256; v++) {
+        endpoint f = { .family = 4, .addr = { (uint8_t)v, (uint8_t)(255 - v), (uint8_t)(v * 7), (uint8_t)(v / 3) },
+                       .port = (uint16_t)(v * 257 + v / 2) };
+        char want[ENDPOINT_TEXT_MAX], addr[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, f.addr, addr, sizeof addr);
+        snprintf(want, sizeof want, "%s:%u", addr, (unsigned)f.port);
+        endpoint_format(&f, buf, sizeof buf);
+        CHECK_STR(buf, want);
+    }
 }
 
 int main(void)
