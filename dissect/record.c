@@ -18,7 +18,9 @@ record_verdict record_header_parse(const uint8_t *buf, size_t len, bool allow_ss
 {
     cursor c = cur_make(buf, len);
     uint8_t b0;
-    h->problem = NULL;
+    /* Every member has a value whatever the verdict: a report of a bad
+     * header prints them. */
+    *h = (record_header){ 0 };
     if (!cur_peek_u8(&c, 0, &b0)) return RECORD_NEED_MORE;
 
     if (allow_sslv2 && (b0 & 0x80)) {
@@ -44,6 +46,8 @@ record_verdict record_header_parse(const uint8_t *buf, size_t len, bool allow_ss
     if (!known_type(type)) {
         h->problem = "unknown content type";
         h->type = type;
+        /* What would have been the version, for the report; 0 if absent. */
+        cur_peek_u16(&c, 0, &h->version);
         return RECORD_BAD;
     }
     if (!cur_u16(&c, &version)) return RECORD_NEED_MORE;

@@ -262,6 +262,20 @@ static void test_resync_function(void)
     CHECK_EQ_INT(record_header_parse(huge, 5, false, &h), RECORD_BAD);
     static const uint8_t badver[] = { 0x16, 0x04, 0x00, 0x00, 0x01 };
     CHECK_EQ_INT(record_header_parse(badver, 5, false, &h), RECORD_BAD);
+    CHECK_EQ_INT(h.version, 0x0400);
+    /* An unknown type still reports the two bytes after it as the version
+     * (once they were whatever the stack held), or 0 when they are not
+     * there. */
+    static const uint8_t badtype[] = { 0x89, 0x03, 0x01, 0x00, 0x10 };
+    memset(&h, 0xa5, sizeof h);
+    CHECK_EQ_INT(record_header_parse(badtype, 5, false, &h), RECORD_BAD);
+    CHECK_EQ_INT(h.type, 0x89);
+    CHECK_EQ_INT(h.version, 0x0301);
+    CHECK(h.problem && strcmp(h.problem, "unknown content type") == 0);
+    memset(&h, 0xa5, sizeof h);
+    CHECK_EQ_INT(record_header_parse(badtype, 2, false, &h), RECORD_BAD);
+    CHECK_EQ_INT(h.version, 0);
+    CHECK_EQ_INT(h.header_len, 0);
 }
 
 int main(void)
