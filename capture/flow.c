@@ -85,16 +85,19 @@ static void list_push(flow_list *l, flow *f)
 
 /* ---- hashing ---- */
 
-static bool ep_equal(const endpoint *a, const endpoint *b)
+/* An address as two words (loads, not a memcmp call: this runs for every
+ * packet, several times). */
+static inline void addr_words(const endpoint *e, uint64_t w[2])
 {
-    return a->family == b->family && a->port == b->port && memcmp(a->addr, b->addr, 16) == 0;
+    memcpy(w, e->addr, 16);
 }
 
-static int ep_order(const endpoint *a, const endpoint *b)
+static bool ep_equal(const endpoint *a, const endpoint *b)
 {
-    int c = memcmp(a->addr, b->addr, 16);
-    if (c) return c;
-    return (int)a->port - (int)b->port;
+    uint64_t x[2], y[2];
+    addr_words(a, x);
+    addr_words(b, y);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0 && a->port == b->port && a->family == b->family;
 }
 
 static uint64_t mix64(uint64_t x)
@@ -107,24 +110,22 @@ static uint64_t mix64(uint64_t x)
     return x;
 }
 
-static uint64_t hash_ep(uint64_t h, const endpoint *e)
+/* One end's contribution: its words multiplied by different odd
+ * constants, so that swapping parts of it changes the sum. */
+static uint64_t hash_ep(const endpoint *e)
 {
     uint64_t w[2];
-    memcpy(w, e->addr, 16);
-    h = mix64(h ^ w[0]);
-    h = mix64(h ^ w[1]);
-    return mix64(h ^ ((uint64_t)e->family << 16 | e->port));
+    addr_words(e, w);
+    uint64_t x = w[0] * 0x9e3779b97f4a7c15ULL ^ w[1] * 0xc2b2ae3d27d4eb4fULL;
+    x ^= ((uint64_t)e->family << 16 | e->port) * 0x165667b19e3779f9ULL;
+    return mix64(x);
 }
 
-/* The same for both directions: the endpoints are hashed in a fixed order. */
+/* The same for both directions: the two ends' hashes are added, which
+ * does not depend on their order, and the sum mixed with the seed. */
 static uint64_t flow_hash(const flow_table *t, const endpoint *a, const endpoint *b)
 {
-    if (ep_order(a, b) > 0) {
-        const endpoint *tmp = a;
-        a = b;
-        b = tmp;
-    }
-    return hash_ep(hash_ep(t->seed, a), b);
+    return mix64(t->seed ^ (hash_ep(a) + hash_ep(b)));
 }
 
 static flow *lookup(const flow_table *t, const tcp_segment *seg, uint64_t hash)
