@@ -94,7 +94,7 @@ static inline void out_bytes(json_out *w, const void *p, size_t n)
 }
 
 /* Text that needs no escaping: keys, literals, names of our own. */
-static inline void out_raw(json_out *w, const char *s)
+static inline __attribute__((always_inline)) void out_raw(json_out *w, const char *s)
 {
     out_bytes(w, s, strlen(s));
 }
@@ -297,7 +297,7 @@ static void out_hex_string(json_out *w, const uint8_t *p, size_t n)
 }
 
 /* ,"key":"value" (escaped), nothing when the value is empty. */
-static inline void out_key_string(json_out *w, const char *key, const char *value)
+static inline __attribute__((always_inline)) void out_key_string(json_out *w, const char *key, const char *value)
 {
     if (!value || !*value) return;
     out_raw(w, ",\"");
@@ -307,7 +307,7 @@ static inline void out_key_string(json_out *w, const char *key, const char *valu
 }
 
 /* ,"key":true or false */
-static inline void out_key_bool(json_out *w, const char *key, bool v)
+static inline __attribute__((always_inline)) void out_key_bool(json_out *w, const char *key, bool v)
 {
     out_raw(w, ",\"");
     out_raw(w, key);
@@ -316,7 +316,7 @@ static inline void out_key_bool(json_out *w, const char *key, bool v)
 }
 
 /* ,"key":number */
-static inline void out_key_uint(json_out *w, const char *key, uint64_t v)
+static inline __attribute__((always_inline)) void out_key_uint(json_out *w, const char *key, uint64_t v)
 {
     out_raw(w, ",\"");
     out_raw(w, key);
