@@ -245,6 +245,25 @@ int text_vformat(char *buf, size_t cap, const char *fmt, va_list ap)
         }
         put(&o, p, (size_t)(percent - p));
         p = percent + 1;
+        /* The plain conversions that are most of all: no flags, width,
+         * precision or size to read. */
+        if (p[0] == 's') {
+            const char *str = va_arg(args, const char *);
+            if (str) {
+                put(&o, str, strlen(str));
+                p++;
+                continue;
+            }
+            handled = false;   /* vsnprintf decides what NULL prints */
+            break;
+        }
+        if (p[0] == 'u' || (p[0] == 'z' && p[1] == 'u')) {
+            uintmax_t v = p[0] == 'u' ? va_arg(args, unsigned) : va_arg(args, size_t);
+            static const conversion plain = { .precision = -1 };
+            put_number(&o, &plain, v, false, 10, false);
+            p += p[0] == 'u' ? 1 : 2;
+            continue;
+        }
         if (!convert(&o, &p, &args)) {
             handled = false;
             break;
