@@ -8,6 +8,8 @@
 #include <mbedtls/md.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/sha512.h>
 
 #include "dissect/cursor.h"
 #include "dissect/format.h"
@@ -210,6 +212,22 @@ static bool tr_digest_one(transcript *tr, int i, uint8_t *out)
 {
     if (!tr->active[i]) return false;
     tr_settle(tr);
+    /* SHA-256's and SHA-384's states are plain structs (mbedTLS 2.28's
+     * md_ctx is a public member): finishing a copy on the stack is what
+     * mbedtls_md_clone would do, without allocating a context for every
+     * digest of every handshake. */
+    if (tr_types[i] == MBEDTLS_MD_SHA256) {
+        mbedtls_sha256_context copy = *(const mbedtls_sha256_context *)tr->md[i].md_ctx;
+        bool ok = mbedtls_sha256_finish_ret(&copy, out) == 0;
+        mbedtls_sha256_free(&copy);
+        return ok;
+    }
+    if (tr_types[i] == MBEDTLS_MD_SHA384) {
+        mbedtls_sha512_context copy = *(const mbedtls_sha512_context *)tr->md[i].md_ctx;
+        bool ok = mbedtls_sha512_finish_ret(&copy, out) == 0;
+        mbedtls_sha512_free(&copy);
+        return ok;
+    }
     mbedtls_md_context_t tmp;
     mbedtls_md_init(&tmp);
     bool ok = mbedtls_md_setup(&tmp, mbedtls_md_info_from_type(tr_types[i]), 0) == 0 &&
