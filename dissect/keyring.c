@@ -18,6 +18,7 @@
 #include "dissect/cursor.h"
 #include "dissect/format.h"
 #include "dissect/pms_pool.h"
+#include "dissect/rsa_private.h"
 
 struct server_key {
     char name[256];
@@ -49,6 +50,8 @@ struct keyring {
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     pms_pool *pool;                /* NULL until keyring_start_workers */
+    rsa_private_key *fast[KEYRING_MAX_KEYS];   /* keys[i] for rsa_private.c, made at its first use */
+    bool fast_tried[KEYRING_MAX_KEYS];
     const mbedtls_rsa_context *pool_keys[KEYRING_MAX_KEYS];
     size_t pool_index[KEYRING_MAX_KEYS];   /* keys[i] is the pool's key pool_index[i] */
 };
@@ -71,6 +74,7 @@ void keyring_free(keyring *kr)
         free(kr->recent);
     }
     for (size_t i = 0; i < kr->n; i++) {
+        rsa_private_key_free(kr->fast[i]);      /* zeroises */
         mbedtls_pk_free(&kr->keys[i]->pk);      /* zeroises the key material */
         mbedtls_platform_zeroize(kr->keys[i], sizeof *kr->keys[i]);
         free(kr->keys[i]);
@@ -500,6 +504,21 @@ static void recent_keep(keyring *kr, size_t key, const uint8_t *enc, size_t len,
     if (ret == 0 && olen == 48) memcpy(a->pms, out, 48);
 }
 
+/* Without the pool: on this thread, by rsa_private.c when it takes the key
+ * on, else by mbedTLS. */
+static int decrypt_here(keyring *kr, size_t i, mbedtls_rsa_context *rsa, const uint8_t *enc, uint8_t *out,
+                        size_t cap, size_t *olen)
+{
+    if (i < kr->n && !kr->fast_tried[i]) {
+        kr->fast[i] = rsa_private_key_new(rsa);
+        kr->fast_tried[i] = true;
+    }
+    int r = rsa_private_decrypt(i < kr->n ? kr->fast[i] : NULL, enc, out, cap, olen);
+    if (r != RSA_PRIVATE_UNHANDLED) return r;
+    return mbedtls_rsa_pkcs1_decrypt(rsa, mbedtls_ctr_drbg_random, &kr->drbg, MBEDTLS_RSA_PRIVATE, olen, enc, out,
+                                     cap);
+}
+
 pms_status keyring_decrypt_pms(keyring *kr, const server_key *k, const uint8_t *enc, size_t len,
                                uint16_t client_version, uint8_t pms[48], uint16_t *pms_version)
 {
@@ -528,8 +547,7 @@ pms_status keyring_decrypt_pms(keyring *kr, const server_key *k, const uint8_t *
         if (kr->pool && i < kr->n)
             r = pms_pool_decrypt(kr->pool, (int)kr->pool_index[i], enc, len, out, sizeof out, &olen);
         else
-            r = mbedtls_rsa_pkcs1_decrypt(rsa, mbedtls_ctr_drbg_random, &kr->drbg, MBEDTLS_RSA_PRIVATE,
-                                          &olen, enc, out, sizeof out);
+            r = decrypt_here(kr, i, rsa, enc, out, sizeof out, &olen);
         recent_keep(kr, i, enc, len, r, olen, out);
     }
     pms_status st;

@@ -9,6 +9,8 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/platform_util.h>
 
+#include "dissect/rsa_private.h"
+
 enum {
     MAX_WORKERS = 64,
     RECENT = 64,             /* answers taken lately, not queued again */
@@ -19,6 +21,7 @@ enum {
  * values change with every private operation) and its own random source. */
 typedef struct seat {
     mbedtls_rsa_context *rsa;      /* one per key */
+    rsa_private_key **fast;        /* one per key: rsa_private.c's form of it, or NULL */
     size_t n;
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
@@ -68,18 +71,24 @@ static bool seat_init(seat *s, const mbedtls_rsa_context *const *keys, size_t n)
     mbedtls_entropy_init(&s->entropy);
     mbedtls_ctr_drbg_init(&s->drbg);
     s->rsa = calloc(n ? n : 1, sizeof *s->rsa);
-    if (!s->rsa) return false;
+    s->fast = calloc(n ? n : 1, sizeof *s->fast);
+    if (!s->rsa || !s->fast) return false;
     for (size_t i = 0; i < n; i++) {
         mbedtls_rsa_init(&s->rsa[i], MBEDTLS_RSA_PKCS_V15, 0);
         s->n = i + 1;
         if (mbedtls_rsa_copy(&s->rsa[i], keys[i]) != 0) return false;
+        s->fast[i] = rsa_private_key_new(&s->rsa[i]);
     }
     return true;
 }
 
 static void seat_free(seat *s)
 {
-    for (size_t i = 0; i < s->n; i++) mbedtls_rsa_free(&s->rsa[i]);   /* zeroises */
+    for (size_t i = 0; i < s->n; i++) {
+        if (s->fast) rsa_private_key_free(s->fast[i]);   /* zeroises */
+        mbedtls_rsa_free(&s->rsa[i]);                    /* zeroises */
+    }
+    free(s->fast);
     free(s->rsa);
     mbedtls_ctr_drbg_free(&s->drbg);
     mbedtls_entropy_free(&s->entropy);
@@ -95,6 +104,8 @@ static int seat_decrypt(seat *s, int key, const uint8_t *enc, uint8_t *out, size
         s->rng_ready = true;
     }
     *olen = 0;
+    int r = rsa_private_decrypt(s->fast[key], enc, out, cap, olen);
+    if (r != RSA_PRIVATE_UNHANDLED) return r;
     return mbedtls_rsa_pkcs1_decrypt(&s->rsa[key], mbedtls_ctr_drbg_random, &s->drbg, MBEDTLS_RSA_PRIVATE, olen,
                                      enc, out, cap);
 }

@@ -1,16 +1,10 @@
 /* RSA signature verification: see rsa_verify.h.
  *
- * The public-key operation is s^e mod N in Montgomery form, R = 2^(64 n)
- * for an n-limb modulus.  Each step computes its 2n-limb product first and
- * reduces it afterwards (REDC), both column by column ("product
- * scanning"): a column's running sum stays in three registers instead of
- * going through memory for every partial product.  A square computes each
- * product off the diagonal once; the reduction doubles them and adds the
- * diagonal as it reads them.  The exponent is public, so plain
- * left-to-right square-and-multiply is right, and the last multiplication,
- * by the plain base rather than its Montgomery form, leaves Montgomery form
- * for free: for e = 65537, one conversion in, 16 squarings and one
- * multiplication.
+ * The public-key operation is s^e mod N in Montgomery form (montgomery.h).
+ * The exponent is public, so plain left-to-right square-and-multiply is
+ * right, and the last multiplication, by the plain base rather than its
+ * Montgomery form, leaves Montgomery form for free: for e = 65537, one
+ * conversion in, 16 squarings and one multiplication.
  *
  * Needs unsigned __int128 (GCC and clang on 64-bit targets); without it
  * every call is left to mbedTLS. */
@@ -21,20 +15,18 @@
 #include <mbedtls/bignum.h>
 
 #include "dissect/byteorder.h"
+#include "dissect/montgomery.h"
 
-#if defined(__SIZEOF_INT128__)
+#if MONT_AVAILABLE
 
 enum {
     MIN_MODULUS_BITS = 512,
     MAX_MODULUS_BITS = 8192,
     MAX_MODULUS_BYTES = MAX_MODULUS_BITS / 8,
-    MAX_LIMBS = MAX_MODULUS_BITS / 64,
     KEY_CACHE_ENTRIES = 8,
     PKCS1_MIN_PADDING = 8,      /* RFC 8017 9.2 step 4: at least 8 octets 0xff */
     PSS_ZERO_PREFIX = 8,        /* RFC 8017 9.1.2 step 12: M' starts with 8 zero octets */
 };
-
-typedef unsigned __int128 u128;
 
 /* ================================================================ keys */
 
@@ -45,10 +37,7 @@ typedef struct mont_key {
     size_t len;                          /* modulus length in bytes; 0: slot unused */
     uint64_t exponent;
     size_t bits;
-    size_t limbs;
-    uint64_t n[MAX_LIMBS];               /* the modulus, least significant limb first */
-    uint64_t r2[MAX_LIMBS];              /* R^2 mod N: multiplying by it enters Montgomery form */
-    uint64_t n0inv;                      /* -N^-1 mod 2^64 */
+    mont_modulus mod;
 } mont_key;
 
 /* Per thread, so the dissector threads share nothing mutable.  A handful
@@ -59,60 +48,13 @@ static _Thread_local struct {
     unsigned next_victim;
 } key_cache;
 
-/* limbs[0..count) = the big-endian number be[0..len), len <= 8 count. */
-static void limbs_from_bytes(uint64_t *limbs, size_t count, const uint8_t *be, size_t len)
-{
-    size_t whole = len / 8, i;
-    for (i = 0; i < whole; i++) limbs[i] = load_be64(be + len - 8 * (i + 1));
-    if (len % 8) {
-        uint64_t top = 0;
-        for (size_t j = 0; j < len % 8; j++) top = top << 8 | be[j];
-        limbs[i++] = top;
-    }
-    for (; i < count; i++) limbs[i] = 0;
-}
-
-/* be[0..len) = the low len bytes of the number in limbs, big-endian. */
-static void bytes_from_limbs(uint8_t *be, size_t len, const uint64_t *limbs)
-{
-    size_t whole = len / 8;
-    for (size_t i = 0; i < whole; i++) store_be64(be + len - 8 * (i + 1), limbs[i]);
-    uint64_t top = len % 8 ? limbs[whole] : 0;
-    for (size_t j = len % 8; j-- > 0; top >>= 8) be[j] = (uint8_t)top;
-}
-
-/* Newton's iteration x <- x (2 - a x) doubles the number of correct low
- * bits; an odd a is its own inverse mod 8, so five steps give 96 >= 64. */
-static uint64_t negated_inverse_mod_2_64(uint64_t odd)
-{
-    uint64_t inverse = odd;
-    for (int i = 0; i < 5; i++) inverse *= 2 - odd * inverse;
-    return 0 - inverse;
-}
-
-/* R^2 mod N with mbedTLS's bignums: once per key, so speed does not matter. */
-static bool compute_r_squared(mont_key *key, const mbedtls_mpi *modulus)
-{
-    mbedtls_mpi r2;
-    mbedtls_mpi_init(&r2);
-    uint8_t bytes[MAX_MODULUS_BYTES];
-    bool ok = mbedtls_mpi_lset(&r2, 1) == 0 && mbedtls_mpi_shift_l(&r2, 2 * 64 * key->limbs) == 0 &&
-              mbedtls_mpi_mod_mpi(&r2, &r2, modulus) == 0 && mbedtls_mpi_write_binary(&r2, bytes, key->len) == 0;
-    mbedtls_mpi_free(&r2);
-    if (ok) limbs_from_bytes(key->r2, key->limbs, bytes, key->len);
-    return ok;
-}
-
 static bool setup_key(mont_key *key, const mbedtls_mpi *modulus, const uint64_t *limbs, size_t len, size_t bits,
                       uint64_t exponent)
 {
     key->len = len;
     key->exponent = exponent;
     key->bits = bits;
-    key->limbs = (len + 7) / 8;
-    memcpy(key->n, limbs, key->limbs * sizeof *limbs);
-    key->n0inv = negated_inverse_mod_2_64(key->n[0]);
-    if (compute_r_squared(key, modulus)) return true;
+    if (mont_setup(&key->mod, modulus, limbs, (len + 7) / 8)) return true;
     key->len = 0;
     return false;
 }
@@ -125,7 +67,7 @@ static const uint64_t *modulus_limbs(const mbedtls_mpi *modulus, size_t len, uin
     if (sizeof(mbedtls_mpi_uint) == sizeof(uint64_t)) return (const uint64_t *)modulus->p;
     uint8_t bytes[MAX_MODULUS_BYTES];
     if (mbedtls_mpi_write_binary(modulus, bytes, len) != 0) return NULL;
-    limbs_from_bytes(buf, (len + 7) / 8, bytes, len);
+    mont_from_bytes(buf, (len + 7) / 8, bytes, len);
     return buf;
 }
 
@@ -150,7 +92,7 @@ static const mont_key *key_of(const mbedtls_rsa_context *rsa)
         mbedtls_mpi_get_bit(modulus, 0) == 0 || mbedtls_mpi_cmp_int(exponent, 0) <= 0)
         return NULL;
     size_t bits = mbedtls_mpi_bitlen(modulus), limbs = (len + 7) / 8;
-    uint64_t e, buf[MAX_LIMBS];
+    uint64_t e, buf[MONT_MAX_LIMBS];
     if (bits < MIN_MODULUS_BITS || bits > MAX_MODULUS_BITS || mbedtls_mpi_bitlen(exponent) > 64 ||
         !exponent_value(exponent, &e))
         return NULL;
@@ -159,7 +101,7 @@ static const mont_key *key_of(const mbedtls_rsa_context *rsa)
     if (!n) return NULL;
     for (int i = 0; i < KEY_CACHE_ENTRIES; i++) {
         const mont_key *key = &key_cache.keys[i];
-        if (key->len == len && key->exponent == e && memcmp(key->n, n, limbs * sizeof *n) == 0) return key;
+        if (key->len == len && key->exponent == e && memcmp(key->mod.n, n, limbs * sizeof *n) == 0) return key;
     }
     mont_key *key = &key_cache.keys[key_cache.next_victim];
     key_cache.next_victim = (key_cache.next_victim + 1) % KEY_CACHE_ENTRIES;
@@ -168,179 +110,30 @@ static const mont_key *key_of(const mbedtls_rsa_context *rsa)
 
 /* ================================================================ arithmetic */
 
-/* The sum of a column of a product: acc + hi 2^128.  Kept in locals, so
- * the compiler holds it in three registers and adds each partial product
- * with add/adc/adc. */
-static inline void column_add(u128 *acc, uint64_t *hi, u128 x)
-{
-    *acc += x;
-    *hi += *acc < x;
-}
-
-/* hi:acc += x for a single limb (spelt out so the compiler need not build
- * a 128-bit value for it). */
-static inline void column_add_limb(u128 *acc, uint64_t *hi, uint64_t x)
-{
-    u128 sum = *acc + x;
-    *hi += sum < *acc;
-    *acc = sum;
-}
-
-/* Moves to the next column: the sum's low limb has been stored. */
-static inline void column_shift(u128 *acc, uint64_t *hi)
-{
-    *acc = *acc >> 64 | (u128)*hi << 64;
-    *hi = 0;
-}
-
-/* acc += x[0] y[0] + x[1] y[-1] + ... + x[count-1] y[-(count-1)]: one
- * column's run of partial products, x walking up while y walks down.
- * Unrolled twice by GCC, so the loop's own instructions weigh less against
- * the five of each product (measured: more copies are slower, the columns
- * being short); not by clang, whose vectorizer then turns the unrolled
- * loads into slower vector loads and shuffles. */
-static inline void column_add_products(u128 *acc, uint64_t *hi, const uint64_t *x, const uint64_t *y, size_t count)
-{
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC unroll 2
-#endif
-    for (size_t i = 0; i < count; i++) column_add(acc, hi, (u128)x[i] * *(y - i));
-}
-
-/* t[0..2n) = a * b */
-static void multiply_wide(uint64_t *restrict t, const uint64_t *a, const uint64_t *b, size_t n)
-{
-    u128 acc = 0;
-    uint64_t hi = 0;
-    for (size_t col = 0; col < 2 * n - 1; col++) {
-        size_t first = col < n ? 0 : col - n + 1, last = col < n ? col : n - 1;
-        column_add_products(&acc, &hi, a + first, b + (col - first), last - first + 1);
-        t[col] = (uint64_t)acc;
-        column_shift(&acc, &hi);
-    }
-    t[2 * n - 1] = (uint64_t)acc;
-}
-
-/* t[0..2n) = the products a[i] a[j] with i < j, each once: half of the
- * square without its diagonal.  reduce_wide doubles it and adds the
- * squares a[i]^2 as it reads it, which costs less than a pass of its own.
- * About half the multiplications of multiply_wide. */
-static void square_wide_half(uint64_t *restrict t, const uint64_t *a, size_t n)
-{
-    u128 acc = 0;
-    uint64_t hi = 0;
-    t[0] = 0;
-    for (size_t col = 1; col < 2 * n - 2; col++) {
-        size_t first = col < n ? 0 : col - n + 1;
-        size_t pairs = (col - 2 * first + 1) / 2;    /* i < j, i + j = col */
-        column_add_products(&acc, &hi, a + first, a + (col - first), pairs);
-        t[col] = (uint64_t)acc;
-        column_shift(&acc, &hi);
-    }
-    t[2 * n - 2] = (uint64_t)acc;
-    t[2 * n - 1] = (uint64_t)(acc >> 64);
-}
-
-static bool limbs_below(const uint64_t *a, const uint64_t *b, size_t n)
-{
-    for (size_t i = n; i-- > 0;)
-        if (a[i] != b[i]) return a[i] < b[i];
-    return false;
-}
-
-static void limbs_subtract(uint64_t *a, const uint64_t *b, size_t n)
-{
-    uint64_t borrow = 0;
-    for (size_t i = 0; i < n; i++) {
-        u128 difference = (u128)a[i] - b[i] - borrow;
-        a[i] = (uint64_t)difference;
-        borrow = (uint64_t)(difference >> 64) & 1;
-    }
-}
-
-/* Limb col of the number being reduced: t[col] itself, or, when t holds
- * the half square of a (square_wide_half), limb col of 2 t plus a[col/2]^2
- * for an even col (its high half lands in the next column through the
- * carry).  *shifted_out carries the top bit of t[col - 1]. */
-static inline void column_add_input(u128 *acc, uint64_t *hi, const uint64_t *t, const uint64_t *squared,
-                                    size_t col, uint64_t *shifted_out)
-{
-    if (!squared) {
-        column_add_limb(acc, hi, t[col]);
-        return;
-    }
-    column_add_limb(acc, hi, t[col] << 1 | *shifted_out);
-    *shifted_out = t[col] >> 63;
-    if (col % 2 == 0) column_add(acc, hi, (u128)squared[col / 2] * squared[col / 2]);
-}
-
-/* r = t / R mod N for t < N R (Montgomery reduction), t destroyed; with
- * squared, the number is a^2 given as its half square t (see above).
- * Column col < n picks the multiple m[col] of N that clears it; m[col]
- * takes t[col]'s place, which that column has consumed.  Columns n..2n-1
- * are then the result, below 2N, so one subtraction at most makes it below
- * N. */
-static void reduce_wide(uint64_t *r, uint64_t *restrict t, const uint64_t *squared, const mont_key *key)
-{
-    size_t n = key->limbs;
-    const uint64_t *modulus = key->n;
-    u128 acc = 0;
-    uint64_t hi = 0, shifted_out = 0;
-    for (size_t col = 0; col < n; col++) {
-        column_add_products(&acc, &hi, t, modulus + col, col);
-        column_add_input(&acc, &hi, t, squared, col, &shifted_out);
-        uint64_t m = (uint64_t)acc * key->n0inv;
-        column_add(&acc, &hi, (u128)m * modulus[0]);   /* the low limb is now 0 */
-        t[col] = m;
-        column_shift(&acc, &hi);
-    }
-    for (size_t col = n; col < 2 * n; col++) {
-        column_add_products(&acc, &hi, t + (col - n + 1), modulus + (n - 1), 2 * n - 1 - col);
-        column_add_input(&acc, &hi, t, squared, col, &shifted_out);
-        r[col - n] = (uint64_t)acc;
-        column_shift(&acc, &hi);
-    }
-    if (acc != 0 || !limbs_below(r, modulus, n)) limbs_subtract(r, modulus, n);
-}
-
-/* r = a b / R mod N; r may be a or b.  scratch holds 2n limbs. */
-static void mont_multiply(uint64_t *r, const uint64_t *a, const uint64_t *b, uint64_t *scratch, const mont_key *key)
-{
-    multiply_wide(scratch, a, b, key->limbs);
-    reduce_wide(r, scratch, NULL, key);
-}
-
-/* r = a^2 / R mod N; r must not be a (the reduction reads a). */
-static void mont_square(uint64_t *restrict r, const uint64_t *restrict a, uint64_t *scratch, const mont_key *key)
-{
-    square_wide_half(scratch, a, key->limbs);
-    reduce_wide(r, scratch, a, key);
-}
-
 /* out = x^e mod N for x < N. */
 static void raise_to_exponent(uint64_t *out, const uint64_t *x, const mont_key *key)
 {
-    size_t n = key->limbs;
-    uint64_t scratch[2 * MAX_LIMBS], x_mont[MAX_LIMBS], spare[MAX_LIMBS];
+    size_t n = key->mod.limbs;
+    uint64_t scratch[2 * MONT_MAX_LIMBS], x_mont[MONT_MAX_LIMBS], spare[MONT_MAX_LIMBS];
     uint64_t *value = out, *other = spare;   /* a square needs its input intact */
-    mont_multiply(x_mont, x, key->r2, scratch, key);
+    mont_multiply(x_mont, x, key->mod.r2, scratch, &key->mod, false);
     memcpy(value, x_mont, n * sizeof *value);
     bool montgomery_form = true;
     uint64_t e = key->exponent;
     for (int bit = 62 - __builtin_clzll(e); bit >= 0; bit--) {
-        mont_square(other, value, scratch, key);
+        mont_square(other, value, scratch, &key->mod, false);
         uint64_t *squared = other;
         other = value, value = squared;
         if (!(e >> bit & 1)) continue;
         /* x^k R times plain x is x^(k+1): out of Montgomery form. */
         bool last = bit == 0;
-        mont_multiply(value, value, last ? x : x_mont, scratch, key);
+        mont_multiply(value, value, last ? x : x_mont, scratch, &key->mod, false);
         montgomery_form = !last;
     }
     if (montgomery_form) {   /* an even exponent, or 1 */
         memcpy(scratch, value, n * sizeof *value);
         memset(scratch + n, 0, n * sizeof *scratch);
-        reduce_wide(value, scratch, NULL, key);
+        mont_reduce(value, scratch, &key->mod, false);
     }
     if (value != out) memcpy(out, value, n * sizeof *out);
 }
@@ -348,11 +141,11 @@ static void raise_to_exponent(uint64_t *out, const uint64_t *x, const mont_key *
 /* out = sig^e mod N, both key->len bytes; false when sig >= N. */
 static bool public_operation(const mont_key *key, const uint8_t *sig, uint8_t *out)
 {
-    uint64_t x[MAX_LIMBS], y[MAX_LIMBS];
-    limbs_from_bytes(x, key->limbs, sig, key->len);
-    if (!limbs_below(x, key->n, key->limbs)) return false;
+    uint64_t x[MONT_MAX_LIMBS], y[MONT_MAX_LIMBS];
+    mont_from_bytes(x, key->mod.limbs, sig, key->len);
+    if (!mont_below(x, key->mod.n, key->mod.limbs)) return false;
     raise_to_exponent(y, x, key);
-    bytes_from_limbs(out, key->len, y);
+    mont_to_bytes(out, key->len, y);
     return true;
 }
 
