@@ -1,7 +1,10 @@
 /* rsa-speed: the cost of one RSA private-key operation with mbedTLS, as
- * tlsview does it to recover a pre-master secret (PKCS#1 v1.5 decryption,
- * CRT, blinding from a CTR-DRBG), plus the cost of matching a certificate's
- * public key to the private key (parse SubjectPublicKeyInfo + check pair).
+ * tlsview did it to recover a pre-master secret (PKCS#1 v1.5 decryption,
+ * CRT, blinding from a CTR-DRBG) and still does for the keys its own code
+ * does not take on, plus the cost of matching a certificate's public key to
+ * the private key (parse SubjectPublicKeyInfo + check pair).  Built with
+ * WITH_TLSVIEW_RSA and tlsview's library, it also times tlsview's own
+ * decryption (dissect/rsa_private.c) on one thread.
  *
  *   rsa-speed [-s SECONDS] [-t THREADS] [--shared] [KEY.pem]
  *
@@ -24,6 +27,10 @@
 #include <mbedtls/entropy.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/rsa.h>
+
+#ifdef WITH_TLSVIEW_RSA
+#include "dissect/rsa_private.h"
+#endif
 
 #define PMS_LEN 48
 #define MAX_THREADS 64
@@ -156,6 +163,29 @@ int main(int argc, char **argv)
     double match_wall = now() - t0;
     printf("pk_match bits=%zu ops=%lu seconds=%.3f us_per_op=%.1f\n", bits, match_ops, match_wall,
            match_wall * 1e6 / (double)match_ops);
+
+#ifdef WITH_TLSVIEW_RSA
+    /* tlsview's own decryption, on this thread. */
+    rsa_private_key *fast = rsa_private_key_new(rsa);
+    if (fast) {
+        unsigned long fast_ops = 0;
+        double f0 = cpu_now(), fast_end = now() + seconds;
+        do {
+            unsigned char out[MBEDTLS_MPI_MAX_SIZE];
+            size_t olen = 0;
+            if (rsa_private_decrypt(fast, enc, out, sizeof out, &olen) != 0 || olen != PMS_LEN ||
+                memcmp(out, pms, PMS_LEN) != 0) {
+                fputs("rsa-speed: tlsview's decryption failed\n", stderr);
+                return 1;
+            }
+            fast_ops++;
+        } while (now() < fast_end);
+        double fast_cpu = cpu_now() - f0;
+        printf("tlsview_private bits=%zu ops=%lu cpu_seconds=%.3f us_per_op=%.1f\n", bits, fast_ops, fast_cpu,
+               fast_cpu * 1e6 / (double)fast_ops);
+        rsa_private_key_free(fast);
+    }
+#endif
 
     /* The private operation, on THREADS threads. */
     mbedtls_rsa_context copies[MAX_THREADS];
