@@ -3,6 +3,10 @@
 
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include "dissect/byteorder.h"
 
 #if MONT_AVAILABLE
@@ -144,14 +148,32 @@ bool mont_below(const uint64_t *a, const uint64_t *b, size_t n)
     return false;
 }
 
-static void limbs_subtract(uint64_t *a, const uint64_t *b, size_t n)
+/* r = a - b over n limbs (r may be a); returns the borrow out.  With the
+ * x86 intrinsic it is one sbb a limb, which the 128-bit spelling is not. */
+static uint64_t subtract_with_borrow(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
 {
+#if defined(__x86_64__)
+    unsigned char borrow = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned long long d;
+        borrow = _subborrow_u64(borrow, a[i], b[i], &d);
+        r[i] = d;
+    }
+    return borrow;
+#else
     uint64_t borrow = 0;
     for (size_t i = 0; i < n; i++) {
         u128 difference = (u128)a[i] - b[i] - borrow;
-        a[i] = (uint64_t)difference;
+        r[i] = (uint64_t)difference;
         borrow = (uint64_t)(difference >> 64) & 1;
     }
+    return borrow;
+#endif
+}
+
+static void limbs_subtract(uint64_t *a, const uint64_t *b, size_t n)
+{
+    subtract_with_borrow(a, a, b, n);
 }
 
 /* r -= N when r (with `over`, a carry worth R) is not below N.  With
@@ -163,12 +185,8 @@ static void subtract_if_not_below(uint64_t *r, const uint64_t *modulus, size_t n
         if (over || !mont_below(r, modulus, n)) limbs_subtract(r, modulus, n);
         return;
     }
-    uint64_t less[MONT_MAX_LIMBS], borrow = 0;
-    for (size_t i = 0; i < n; i++) {
-        u128 difference = (u128)r[i] - modulus[i] - borrow;
-        less[i] = (uint64_t)difference;
-        borrow = (uint64_t)(difference >> 64) & 1;
-    }
+    uint64_t less[MONT_MAX_LIMBS];
+    uint64_t borrow = subtract_with_borrow(less, r, modulus, n);
     uint64_t keep_less = 0 - (uint64_t)(over | (borrow ^ 1));
     __asm__("" : "+r"(keep_less));   /* a mask, not a branch */
     for (size_t i = 0; i < n; i++) r[i] = (less[i] & keep_less) | (r[i] & ~keep_less);
