@@ -32,20 +32,9 @@ enum { MAX_LEN = 512, PMS_LEN = 48, RANDOM_CASES = 40 };
 static mbedtls_ctr_drbg_context drbg;
 static int handled, compared;
 
-static int fixed_entropy(void *ctx, unsigned char *out, size_t len)
-{
-    (void)ctx;
-    for (size_t i = 0; i < len; i++) out[i] = (unsigned char)(i * 151 + 7);
-    return 0;
-}
-
 static void reseed(const char *personalization)
 {
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_ctr_drbg_init(&drbg);
-    if (mbedtls_ctr_drbg_seed(&drbg, fixed_entropy, NULL, (const unsigned char *)personalization,
-                              strlen(personalization)) != 0)
-        abort();
+    test_drbg_reseed(&drbg, personalization);
 }
 
 static bool generate(mbedtls_rsa_context *rsa, const char *seed, unsigned bits, int exponent)

@@ -44,20 +44,9 @@ static int valid_expected, valid_by_mbedtls, valid_by_fast_path;
 /* ================================================================ keys */
 
 /* Always the same bytes: the keys and signatures are the same every run. */
-static int fixed_entropy(void *ctx, unsigned char *out, size_t len)
-{
-    (void)ctx;
-    for (size_t i = 0; i < len; i++) out[i] = (unsigned char)(i * 151 + 7);
-    return 0;
-}
-
 static void reseed(const char *personalization)
 {
-    mbedtls_ctr_drbg_free(&drbg);
-    mbedtls_ctr_drbg_init(&drbg);
-    if (mbedtls_ctr_drbg_seed(&drbg, fixed_entropy, NULL, (const unsigned char *)personalization,
-                              strlen(personalization)) != 0)
-        abort();
+    test_drbg_reseed(&drbg, personalization);
 }
 
 static mbedtls_rsa_context *rsa_of(test_key *key)

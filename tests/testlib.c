@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int test_failures;
 int test_checks;
@@ -72,4 +73,22 @@ void test_write_file(const char *path, const void *data, size_t n)
         exit(1);
     }
     fclose(f);
+}
+
+static int fixed_entropy(void *ctx, unsigned char *out, size_t len)
+{
+    (void)ctx;
+    for (size_t i = 0; i < len; i++) out[i] = (unsigned char)(i * 151 + 7);
+    return 0;
+}
+
+void test_drbg_reseed(mbedtls_ctr_drbg_context *drbg, const char *personalization)
+{
+    mbedtls_ctr_drbg_free(drbg);
+    mbedtls_ctr_drbg_init(drbg);
+    if (mbedtls_ctr_drbg_seed(drbg, fixed_entropy, NULL, (const unsigned char *)personalization,
+                              strlen(personalization)) != 0) {
+        fputs("cannot seed the test DRBG\n", stderr);
+        exit(1);
+    }
 }

@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <mbedtls/ctr_drbg.h>
+
 extern int test_failures;
 extern int test_checks;
 
@@ -17,6 +19,9 @@ int test_report(const char *name);
  * tests that compare two implementations on many inputs. */
 void test_random_bytes(uint8_t *p, size_t n);
 /* Writes data[0..n) to path (replacing it); exits on failure. */
+/* (Re)seeds drbg from fixed entropy and the personalization: keys and
+ * signatures made from it are the same every run.  Exits on failure. */
+void test_drbg_reseed(mbedtls_ctr_drbg_context *drbg, const char *personalization);
 void test_write_file(const char *path, const void *data, size_t n);   /* prints "name: N checks, N failures"; exit status */
 
 #define CHECK(cond) do { test_checks++; if (!(cond)) test_fail(__FILE__, __LINE__, "%s", #cond); } while (0)
