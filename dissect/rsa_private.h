@@ -7,9 +7,11 @@
  *
  * The private key's arithmetic does not branch or index memory on secret
  * values: every window multiplies, the table entry is picked by masks from
- * a read of the whole table, and reductions subtract by mask.  Every result
- * is checked with the public key before it is used (a wrong one, from a
- * key whose parts disagree or from a fault, goes to mbedTLS instead).
+ * a read of the whole table, and reductions subtract by mask.  The padding
+ * check after it is plain code: tlsview answers no one, so a padding
+ * oracle has no one to ask.  Every result is checked with the public key
+ * before it is used (a wrong one, from a key whose parts disagree or from
+ * a fault, goes to mbedTLS instead).
  *
  * The answer is mbedTLS's for the same arguments:
  *   mbedtls_rsa_pkcs1_decrypt(rsa, rng, rng_ctx, MBEDTLS_RSA_PRIVATE,
