@@ -50,8 +50,7 @@ struct keyring {
     mbedtls_entropy_context entropy;
     mbedtls_ctr_drbg_context drbg;
     pms_pool *pool;                /* NULL until keyring_start_workers */
-    rsa_private_key *fast[KEYRING_MAX_KEYS];   /* keys[i] for rsa_private.c, made at its first use */
-    bool fast_tried[KEYRING_MAX_KEYS];
+    rsa_private_key *fast[KEYRING_MAX_KEYS];   /* keys[i] for rsa_private.c, or NULL */
     const mbedtls_rsa_context *pool_keys[KEYRING_MAX_KEYS];
     size_t pool_index[KEYRING_MAX_KEYS];   /* keys[i] is the pool's key pool_index[i] */
 };
@@ -402,6 +401,7 @@ keyring_result keyring_add_buffer(keyring *kr, const char *name, const uint8_t *
                     name, server_key_bits(k), server_key_type(k));
         return KEYRING_NOT_RSA;
     }
+    kr->fast[kr->n - 1] = rsa_private_key_new(mbedtls_pk_rsa(k->pk));
     if (msglen) msg[0] = 0;
     return KEYRING_OK;
 }
@@ -509,10 +509,6 @@ static void recent_keep(keyring *kr, size_t key, const uint8_t *enc, size_t len,
 static int decrypt_here(keyring *kr, size_t i, mbedtls_rsa_context *rsa, const uint8_t *enc, uint8_t *out,
                         size_t cap, size_t *olen)
 {
-    if (i < kr->n && !kr->fast_tried[i]) {
-        kr->fast[i] = rsa_private_key_new(rsa);
-        kr->fast_tried[i] = true;
-    }
     int r = rsa_private_decrypt(i < kr->n ? kr->fast[i] : NULL, enc, out, cap, olen);
     if (r != RSA_PRIVATE_UNHANDLED) return r;
     return mbedtls_rsa_pkcs1_decrypt(rsa, mbedtls_ctr_drbg_random, &kr->drbg, MBEDTLS_RSA_PRIVATE, olen, enc, out,

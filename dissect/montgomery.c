@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <mbedtls/platform_util.h>
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 #endif
@@ -24,6 +26,16 @@ void mont_from_bytes(uint64_t *limbs, size_t count, const uint8_t *be, size_t le
         limbs[i++] = top;
     }
     for (; i < count; i++) limbs[i] = 0;
+}
+
+bool mont_from_mpi(uint64_t *limbs, size_t count, const mbedtls_mpi *x)
+{
+    uint8_t be[MONT_MAX_LIMBS * 8];
+    size_t len = count * 8;
+    bool ok = len <= sizeof be && mbedtls_mpi_size(x) <= len && mbedtls_mpi_write_binary(x, be, len) == 0;
+    if (ok) mont_from_bytes(limbs, count, be, len);
+    mbedtls_platform_zeroize(be, sizeof be);   /* it may be part of a private key */
+    return ok;
 }
 
 /* be[0..len) = the low len bytes of the number in limbs, big-endian. */
@@ -50,12 +62,9 @@ static bool compute_r_squared(mont_modulus *m, const mbedtls_mpi *modulus)
 {
     mbedtls_mpi r2;
     mbedtls_mpi_init(&r2);
-    uint8_t bytes[MONT_MAX_LIMBS * 8];
-    size_t len = m->limbs * 8;
     bool ok = mbedtls_mpi_lset(&r2, 1) == 0 && mbedtls_mpi_shift_l(&r2, 2 * 64 * m->limbs) == 0 &&
-              mbedtls_mpi_mod_mpi(&r2, &r2, modulus) == 0 && mbedtls_mpi_write_binary(&r2, bytes, len) == 0;
+              mbedtls_mpi_mod_mpi(&r2, &r2, modulus) == 0 && mont_from_mpi(m->r2, m->limbs, &r2);
     mbedtls_mpi_free(&r2);
-    if (ok) mont_from_bytes(m->r2, m->limbs, bytes, len);
     return ok;
 }
 
@@ -148,9 +157,9 @@ bool mont_below(const uint64_t *a, const uint64_t *b, size_t n)
     return false;
 }
 
-/* r = a - b over n limbs (r may be a); returns the borrow out.  With the
- * x86 intrinsic it is one sbb a limb, which the 128-bit spelling is not. */
-static uint64_t subtract_with_borrow(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
+/* With the x86 intrinsic it is one sbb a limb, which the 128-bit spelling
+ * is not. */
+uint64_t mont_subtract(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
 {
 #if defined(__x86_64__)
     unsigned char borrow = 0;
@@ -173,7 +182,7 @@ static uint64_t subtract_with_borrow(uint64_t *r, const uint64_t *a, const uint6
 
 static void limbs_subtract(uint64_t *a, const uint64_t *b, size_t n)
 {
-    subtract_with_borrow(a, a, b, n);
+    mont_subtract(a, a, b, n);
 }
 
 /* r -= N when r (with `over`, a carry worth R) is not below N.  With
@@ -186,7 +195,7 @@ static void subtract_if_not_below(uint64_t *r, const uint64_t *modulus, size_t n
         return;
     }
     uint64_t less[MONT_MAX_LIMBS];
-    uint64_t borrow = subtract_with_borrow(less, r, modulus, n);
+    uint64_t borrow = mont_subtract(less, r, modulus, n);
     uint64_t keep_less = 0 - (uint64_t)(over | (borrow ^ 1));
     __asm__("" : "+r"(keep_less));   /* a mask, not a branch */
     for (size_t i = 0; i < n; i++) r[i] = (less[i] & keep_less) | (r[i] & ~keep_less);

@@ -48,11 +48,17 @@ bool mont_setup(mont_modulus *m, const mbedtls_mpi *modulus, const uint64_t *lim
 
 /* limbs[0..count) = the big-endian number be[0..len), len <= 8 count. */
 void mont_from_bytes(uint64_t *limbs, size_t count, const uint8_t *be, size_t len);
+/* limbs[0..count) = x; false when x does not fit. */
+bool mont_from_mpi(uint64_t *limbs, size_t count, const mbedtls_mpi *x);
 /* be[0..len) = the low len bytes of the number in limbs, big-endian. */
 void mont_to_bytes(uint8_t *be, size_t len, const uint64_t *limbs);
 
 /* a < b, for public values (returns as soon as a limb differs). */
 bool mont_below(const uint64_t *a, const uint64_t *b, size_t n);
+
+/* r = a - b over n limbs (r may be a); returns the borrow out, 0 or 1.
+ * Takes the same time whatever the values. */
+uint64_t mont_subtract(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n);
 
 /* t[0..2n) = a * b */
 void mont_multiply_wide(uint64_t *restrict t, const uint64_t *a, const uint64_t *b, size_t n);

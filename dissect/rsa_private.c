@@ -39,17 +39,6 @@ struct rsa_private_key {
     uint64_t onep[HALF_MAX], oneq[HALF_MAX];   /* R mod p, mod q: 1 in Montgomery form */
 };
 
-/* x as exactly `count` limbs; false when it does not fit. */
-static bool mpi_to_limbs(const mbedtls_mpi *x, uint64_t *limbs, size_t count)
-{
-    uint8_t be[MONT_MAX_LIMBS * 8];
-    size_t len = count * 8;
-    bool ok = mbedtls_mpi_size(x) <= len && mbedtls_mpi_write_binary(x, be, len) == 0;
-    if (ok) mont_from_bytes(limbs, count, be, len);
-    mbedtls_platform_zeroize(be, sizeof be);
-    return ok;
-}
-
 /* 1 and R^3 in Montgomery form for m: REDC(R^2) = R, and R^2 R^2 / R. */
 static void montgomery_constants(const mont_modulus *m, uint64_t *one, uint64_t *r3)
 {
@@ -90,9 +79,9 @@ rsa_private_key *rsa_private_key_new(const mbedtls_rsa_context *rsa)
     k->len = len;
     k->half = half;
     uint64_t p[HALF_MAX], q[HALF_MAX];
-    bool ok = mpi_to_limbs(&rsa->N, k->n, 2 * half) && mpi_to_limbs(&rsa->P, p, half) &&
-              mpi_to_limbs(&rsa->Q, q, half) && mpi_to_limbs(&rsa->DP, k->dp, half) &&
-              mpi_to_limbs(&rsa->DQ, k->dq, half) && mpi_to_limbs(&rsa->QP, k->qinv, half) &&
+    bool ok = mont_from_mpi(k->n, 2 * half, &rsa->N) && mont_from_mpi(p, half, &rsa->P) &&
+              mont_from_mpi(q, half, &rsa->Q) && mont_from_mpi(k->dp, half, &rsa->DP) &&
+              mont_from_mpi(k->dq, half, &rsa->DQ) && mont_from_mpi(k->qinv, half, &rsa->QP) &&
               mont_setup(&k->p, &rsa->P, p, half) && mont_setup(&k->q, &rsa->Q, q, half);
     mbedtls_platform_zeroize(p, sizeof p);
     mbedtls_platform_zeroize(q, sizeof q);
@@ -154,18 +143,6 @@ static void exponentiate(uint64_t *out, const uint64_t *c, const uint64_t *d, co
     mbedtls_platform_zeroize(entry, sizeof entry);
 }
 
-/* r = a - b over n limbs; returns the borrow out. */
-static uint64_t subtract(uint64_t *r, const uint64_t *a, const uint64_t *b, size_t n)
-{
-    uint64_t borrow = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned __int128 difference = (unsigned __int128)a[i] - b[i] - borrow;
-        r[i] = (uint64_t)difference;
-        borrow = (uint64_t)(difference >> 64) & 1;
-    }
-    return borrow;
-}
-
 /* r += b & mask over n limbs, the carry going on through r[n..total). */
 static void add_masked(uint64_t *r, size_t total, const uint64_t *b, uint64_t mask, size_t n)
 {
@@ -188,7 +165,7 @@ static void private_operation(const rsa_private_key *k, const uint64_t *c, uint8
     mont_multiply(m2, m2, unit, t, &k->q, true);            /* m2 */
     /* m2 < q < R and R^2 mod p < p: their product is below p R. */
     mont_multiply(m2p, m2, k->p.r2, t, &k->p, true);        /* m2 R mod p */
-    uint64_t borrow = subtract(diff, m1, m2p, h);
+    uint64_t borrow = mont_subtract(diff, m1, m2p, h);
     add_masked(diff, h, k->p.n, 0 - borrow, h);             /* (m1 - m2) R mod p */
     mont_multiply(hq, diff, k->qinv, t, &k->p, true);       /* qInv (m1 - m2) mod p */
     mont_multiply_wide(m, hq, k->q.n, h);                   /* q h */

@@ -65,10 +65,7 @@ static bool setup_key(mont_key *key, const mbedtls_mpi *modulus, const uint64_t 
 static const uint64_t *modulus_limbs(const mbedtls_mpi *modulus, size_t len, uint64_t *buf)
 {
     if (sizeof(mbedtls_mpi_uint) == sizeof(uint64_t)) return (const uint64_t *)modulus->p;
-    uint8_t bytes[MAX_MODULUS_BYTES];
-    if (mbedtls_mpi_write_binary(modulus, bytes, len) != 0) return NULL;
-    mont_from_bytes(buf, (len + 7) / 8, bytes, len);
-    return buf;
+    return mont_from_mpi(buf, (len + 7) / 8, modulus) ? buf : NULL;
 }
 
 static bool exponent_value(const mbedtls_mpi *exponent, uint64_t *e)
